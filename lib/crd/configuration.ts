@@ -1,0 +1,114 @@
+// The Configuration resource (configurations.akri.sh/v0): the single source for both its
+// OpenAPI schema (rendered into crds/ by crds/generate.ts) and its TypeScript types.
+// Fields are Akri v0.13's. Validation is stricter than Akri's hand-written CRD only where
+// Akri's own agent would reject the object anyway; our additions are marked "akri-ts:".
+import { Type, type Static } from '@sinclair/typebox';
+import type { V1JobSpec, V1ObjectMeta, V1PodSpec, V1ServiceSpec } from '@kubernetes/client-node';
+import { cel, embedded, stringEnum, stringMap } from './schema-helpers.ts';
+
+/** Akri's pattern: property names are C identifiers (they end up in environment variables). */
+export const PROPERTY_NAME_PATTERN = '^[_A-Za-z][_A-Za-z0-9]*$';
+
+function keySelector(kind: 'Secret' | 'ConfigMap') {
+  return Type.Object({
+    name: Type.String({ minLength: 1, description: `Name of the ${kind}.` }),
+    key: Type.String({ minLength: 1, description: `Key within the ${kind}.` }),
+    namespace: Type.Optional(
+      Type.String({ description: `Namespace of the ${kind}. As in Akri, it defaults to "default", not the Configuration's namespace.` }),
+    ),
+    optional: Type.Optional(
+      Type.Boolean({ description: `When true, a missing ${kind} or key leaves the property out instead of holding discovery back.` }),
+    ),
+  });
+}
+
+export const DiscoveryPropertySchema = Type.Object(
+  {
+    name: Type.String({ pattern: PROPERTY_NAME_PATTERN, maxLength: 253, description: 'Property name passed to the discovery handler.' }),
+    value: Type.Optional(Type.String({ nullable: true, description: 'A literal value.' })),
+    valueFrom: Type.Optional(
+      Type.Object(
+        { secretKeyRef: Type.Optional(keySelector('Secret')), configMapKeyRef: Type.Optional(keySelector('ConfigMap')) },
+        {
+          nullable: true,
+          description: 'A value read from a Secret or a ConfigMap.',
+          ...cel({
+            rule: 'has(self.secretKeyRef) != has(self.configMapKeyRef)',
+            message: 'valueFrom must set exactly one of secretKeyRef or configMapKeyRef',
+          }),
+        },
+      ),
+    ),
+  },
+  {
+    ...cel({ rule: 'has(self.value) != has(self.valueFrom)', message: 'a discovery property must set exactly one of value or valueFrom' }),
+  },
+);
+
+export const DiscoveryHandlerInfoSchema = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 253, description: 'Name of the discovery handler: onvif, opcua, udev, modbus, ble, debugEcho, or a custom one.' }),
+  discoveryDetails: Type.Optional(Type.String({ default: '', description: 'Handler-specific settings, as YAML text.' })),
+  discoveryProperties: Type.Optional(
+    Type.Array(DiscoveryPropertySchema, {
+      nullable: true,
+      maxItems: 1024,
+      description: 'Values (literal, or read from Secrets and ConfigMaps) passed to the discovery handler.',
+    }),
+  ),
+});
+
+export const BrokerSpecSchema = Type.Object(
+  {
+    brokerPodSpec: Type.Optional(
+      embedded<V1PodSpec>('A Pod spec: a broker Pod runs per Instance (per node, for shared devices).', { nullable: true, required: ['containers'] }),
+    ),
+    brokerJobSpec: Type.Optional(embedded<V1JobSpec>('A Job spec: a broker Job runs per Instance.', { nullable: true, required: ['template'] })),
+  },
+  {
+    nullable: true,
+    ...cel({ rule: 'has(self.brokerPodSpec) != has(self.brokerJobSpec)', message: 'brokerSpec must set exactly one of brokerPodSpec or brokerJobSpec' }),
+  },
+);
+
+export const ConfigurationSpecSchema = Type.Object({
+  discoveryHandler: DiscoveryHandlerInfoSchema,
+  capacity: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1, description: 'How many pods may use one Instance at once.' })),
+  brokerSpec: Type.Optional(BrokerSpecSchema),
+  instanceServiceSpec: Type.Optional(embedded<V1ServiceSpec>('A Service spec: one Service per Instance, selecting its brokers.', { nullable: true })),
+  configurationServiceSpec: Type.Optional(
+    embedded<V1ServiceSpec>('A Service spec: one Service for all brokers of this Configuration.', { nullable: true }),
+  ),
+  brokerProperties: Type.Optional(stringMap({ default: {}, description: 'Extra environment for every broker of this Configuration.' })),
+});
+
+export const ConditionSchema = Type.Object({
+  type: Type.String({ minLength: 1 }),
+  status: stringEnum(['True', 'False', 'Unknown'] as const),
+  reason: Type.Optional(Type.String()),
+  message: Type.Optional(Type.String()),
+  lastTransitionTime: Type.Optional(Type.String({ format: 'date-time' })),
+  observedGeneration: Type.Optional(Type.Integer()),
+});
+
+export const ConfigurationStatusSchema = Type.Object(
+  {
+    observedGeneration: Type.Optional(Type.Integer()),
+    conditions: Type.Optional(Type.Array(ConditionSchema, { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] })),
+  },
+  { description: 'akri-ts: discovery state reported by the agents.' },
+);
+
+export type DiscoveryProperty = Static<typeof DiscoveryPropertySchema>;
+export type DiscoveryHandlerInfo = Static<typeof DiscoveryHandlerInfoSchema>;
+export type BrokerSpec = Static<typeof BrokerSpecSchema>;
+export type ConfigurationSpec = Static<typeof ConfigurationSpecSchema>;
+export type Condition = Static<typeof ConditionSchema>;
+export type ConfigurationStatus = Static<typeof ConfigurationStatusSchema>;
+
+export interface Configuration {
+  apiVersion: 'akri.sh/v0';
+  kind: 'Configuration';
+  metadata: V1ObjectMeta;
+  spec: ConfigurationSpec;
+  status?: ConfigurationStatus;
+}

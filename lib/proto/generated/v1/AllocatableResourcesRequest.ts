@@ -1,0 +1,8 @@
+// Original file: podresources/v1/podresources.proto
+
+
+export interface AllocatableResourcesRequest {
+}
+
+export interface AllocatableResourcesRequest__Output {
+}

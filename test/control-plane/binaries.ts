@@ -1,0 +1,58 @@
+// Locates the binaries a control plane needs: etcd from Debian's etcd-server package, and the
+// Kubernetes components built (once per machine, cached by version) by test/kube-binaries/build.sh.
+import { spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const buildScript = join(dirname(fileURLToPath(import.meta.url)), '..', 'kube-binaries', 'build.sh');
+
+export type KubeComponent = 'kube-apiserver' | 'kube-scheduler' | 'kube-controller-manager' | 'kubectl' | 'kubelet';
+
+export function findOnPath(name: string, hint: string): string {
+  const candidates = (process.env.PATH ?? '').split(':').concat(['/usr/bin', '/usr/sbin', '/usr/local/bin']);
+  for (const dir of candidates) {
+    const path = join(dir, name);
+    try {
+      accessSync(path, constants.X_OK);
+      return path;
+    } catch {
+      // try the next directory
+    }
+  }
+  throw new Error(`${name} was not found on PATH. ${hint}`);
+}
+
+export function etcdBinary(): string {
+  return process.env.AKRI_TS_ETCD ?? findOnPath('etcd', 'Install it with: apt-get install etcd-server');
+}
+
+/**
+ * Builds (first run only) and returns the directory holding the pinned Kubernetes binaries.
+ * Build progress streams to `progress`; a failed build rejects with the script's last output.
+ */
+export function ensureKubeBinaries(
+  components: KubeComponent[],
+  progress: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+): Promise<string> {
+  if (process.env.AKRI_TS_KUBE_BIN) return Promise.resolve(process.env.AKRI_TS_KUBE_BIN);
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [buildScript, ...components], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    const tail: string[] = [];
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      for (const line of d.toString().split('\n').filter(Boolean)) {
+        tail.push(line);
+        if (tail.length > 30) tail.shift();
+        if (!line.startsWith('go: downloading')) progress(line);
+      }
+    });
+    child.once('error', (err) => reject(new Error(`could not run ${buildScript}: ${err.message}`)));
+    child.once('exit', (code) => {
+      const bin = stdout.trim().split('\n').pop();
+      if (code === 0 && bin) resolve(bin);
+      else reject(new Error(`building Kubernetes binaries failed (exit ${code}):\n${tail.join('\n')}`));
+    });
+  });
+}

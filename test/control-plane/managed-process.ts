@@ -1,0 +1,92 @@
+// A child process of the test tooling that cannot outlive us: it is started under
+// `setpriv --pdeathsig`, so the kernel signals it if this Node process dies, even by SIGKILL.
+// Its output goes to a log file, whose tail is quoted when it fails to start or exits early.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, readFileSync, existsSync } from 'node:fs';
+
+export interface ManagedProcessOptions {
+  name: string;
+  command: string;
+  args: string[];
+  logFile: string;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+export class ManagedProcess {
+  private child: ChildProcess | undefined;
+  private exited: Promise<number | null> | undefined;
+  private stopping = false;
+
+  constructor(readonly options: ManagedProcessOptions) {}
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  start(): void {
+    if (this.running) return;
+    const { command, args, logFile, env, cwd, name } = this.options;
+    const log = createWriteStream(logFile, { flags: 'a' });
+    this.stopping = false;
+    const child = spawn('setpriv', ['--pdeathsig', 'TERM', '--', command, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: env ?? process.env,
+      cwd,
+    });
+    child.stdout?.pipe(log, { end: false });
+    child.stderr?.pipe(log, { end: false });
+    this.exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        log.end();
+        if (!this.stopping) {
+          process.stderr.write(
+            `[control-plane] ${name} exited unexpectedly (code ${code}, signal ${signal}); last log lines:\n${this.logTail()}\n`,
+          );
+        }
+        resolve(code);
+      });
+      child.once('error', (err) => {
+        process.stderr.write(`[control-plane] ${name} could not be started: ${err.message}\n`);
+        resolve(-1);
+      });
+    });
+    this.child = child;
+  }
+
+  /** Resolves when the process has exited; never rejects. */
+  async stop(graceMs = 5000): Promise<void> {
+    const child = this.child;
+    if (!child || !this.exited) return;
+    this.stopping = true;
+    if (this.running) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await this.exited;
+      clearTimeout(timer);
+    }
+    this.child = undefined;
+  }
+
+  /** Fails with the log tail if the process exits before `ready` resolves. */
+  async waitUntil(ready: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (!this.running) {
+        throw new Error(`${this.options.name} exited before ${what}; last log lines:\n${this.logTail()}`);
+      }
+      if (await ready().catch(() => false)) return;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`${this.options.name} did not become ${what} within ${timeoutMs} ms; last log lines:\n${this.logTail()}`);
+  }
+
+  logTail(lines = 25): string {
+    if (!existsSync(this.options.logFile)) return '(no log)';
+    return readFileSync(this.options.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  }
+}
