@@ -23,7 +23,9 @@ export function formatIpv4(value: number): string {
 export function hostCount(spec: string): number {
   const slash = spec.indexOf('/');
   if (slash < 0) {
-    if (parseIpv4(spec) !== undefined || HOSTNAME.test(spec)) return 1;
+    if (parseIpv4(spec) !== undefined) return 1;
+    // An all-numeric last label is a mistyped address (top-level domains are never numeric).
+    if (HOSTNAME.test(spec) && !/(^|\.)\d+$/.test(spec)) return 1;
     throw new HostSpecError(`"${spec}" is neither an IPv4 address, a hostname nor a CIDR range`);
   }
   const base = parseIpv4(spec.slice(0, slash));
