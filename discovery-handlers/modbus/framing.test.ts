@@ -37,7 +37,7 @@ describe('RTU framing', () => {
 
   it('rejects a corrupted byte', () => {
     const frame = encodeRtu(17, Buffer.from([0x03, 0x02, 0x02, 0x2b]));
-    frame[4] ^= 0x01;
+    frame.writeUInt8(frame.readUInt8(4) ^ 0x01, 4);
     expect(decodeRtuResponse(frame)).toMatchObject({ kind: 'invalid', reason: 'CRC mismatch' });
   });
 });

@@ -1,0 +1,154 @@
+// The handler against Modbus servers we did not write, all from Debian: libmodbus's own
+// unit-test server (TCP, and RTU through socat ptys) and python3-pymodbus servers with device
+// identification and several unit ids per port, plus units that answer only with exceptions
+// or never answer at all. Everything runs on loopback; no cluster needed.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DiscoveredDevice } from '../../lib/discovery/handler.ts';
+import { Logger, MemorySink } from '../../lib/observability/logger.ts';
+import { freePort } from '../../test/control-plane/free-port.ts';
+import type { ManagedProcess } from '../../test/control-plane/managed-process.ts';
+import { LIBMODBUS_FIRST_HOLDING_REGISTER, LIBMODBUS_RTU_SERVER_ID, libmodbusServerBinary, startLibmodbusRtuServer, startLibmodbusTcpServer } from '../../test/modbus/libmodbus-server.ts';
+import { startPtyPair, type PtyPair } from '../../test/modbus/pty-pair.ts';
+import { startPymodbusServer } from '../../test/modbus/pymodbus-server.ts';
+import { startSilentServer } from '../../test/modbus/silent-server.ts';
+import { ModbusDiscoveryHandler, type ModbusTransport } from './handler.ts';
+
+const HOST = '127.0.0.1';
+const dir = mkdtempSync(join(tmpdir(), 'akri-ts-modbus-peers-'));
+const stops: Array<() => Promise<void>> = [];
+
+function track(p: ManagedProcess): ManagedProcess {
+  stops.push(() => p.stop(2000));
+  return p;
+}
+
+/** Runs discovery until the first snapshot, then aborts; also reports how long that took. */
+async function firstSnapshot(transport: ModbusTransport, details: string): Promise<{ devices: DiscoveredDevice[]; seconds: number }> {
+  const handler = new ModbusDiscoveryHandler({ transport, log: new Logger({}, 'warn', new MemorySink()) });
+  const controller = new AbortController();
+  const started = performance.now();
+  try {
+    for await (const devices of handler.discover({ details, properties: {} }, controller.signal)) {
+      return { devices, seconds: (performance.now() - started) / 1000 };
+    }
+  } finally {
+    controller.abort();
+  }
+  throw new Error('discovery ended without a snapshot');
+}
+
+beforeAll(() => {
+  // Compile libmodbus's server once up front, outside any test's time.
+  libmodbusServerBinary();
+});
+
+afterAll(async () => {
+  await Promise.all(stops.map((stop) => stop()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('Modbus TCP discovery against real servers', () => {
+  it('finds every unit id served behind one pymodbus port, with vendor, product and revision', async () => {
+    const port = await freePort();
+    track(await startPymodbusServer({ endpoint: `${HOST}:${port}`, units: [1, 2], vendor: 'Acme Automation', product: 'PX-200', revision: '3.1', logDir: dir }));
+    const { devices } = await firstSnapshot('tcp', `tcp:\n  hosts: [${HOST}]\n  ports: [${port}]\n  unitIds: ["1-4"]\n`);
+    expect(devices).toEqual([1, 2].map((unit) => ({
+      id: `tcp://${HOST}:${port}/${unit}`,
+      properties: {
+        MODBUS_TRANSPORT: 'tcp',
+        MODBUS_ADDRESS: `${HOST}:${port}`,
+        MODBUS_UNIT_ID: String(unit),
+        MODBUS_VENDOR_NAME: 'Acme Automation',
+        MODBUS_PRODUCT_CODE: 'PX-200',
+        MODBUS_REVISION: '3.1',
+      },
+      mounts: [],
+      deviceSpecs: [],
+    })));
+  });
+
+  it('identifies libmodbus, which lacks Read Device Identification, by the fallback register read', async () => {
+    const port = await freePort();
+    track(await startLibmodbusTcpServer(HOST, port, dir));
+    const { devices } = await firstSnapshot('tcp', `tcp:\n  hosts: [${HOST}]\n  ports: [${port}]\n  unitIds: [${LIBMODBUS_RTU_SERVER_ID}]\nprobeRegister:\n  type: holding\n  address: ${LIBMODBUS_FIRST_HOLDING_REGISTER}\n`);
+    expect(devices.map((d) => [d.id, d.properties.MODBUS_VENDOR_NAME])).toEqual([[`tcp://${HOST}:${port}/17`, '']]);
+  });
+
+  it('does not list a unit that answers every request with an exception', async () => {
+    const port = await freePort();
+    track(await startLibmodbusTcpServer(HOST, port, dir));
+    // Register 0 is outside libmodbus's map: illegal function, then illegal data address.
+    const { devices } = await firstSnapshot('tcp', `tcp:\n  hosts: [${HOST}]\n  ports: [${port}]\n  unitIds: [1]\nprobeRegister: {address: 0}\n`);
+    expect(devices).toEqual([]);
+  });
+
+  it('finishes a scan over silent units in about one request timeout each, and keeps the answering ones', async () => {
+    const [silentPort, mutePort, goodPort] = [await freePort(), await freePort(), await freePort()];
+    const silent = await startSilentServer(HOST, silentPort);
+    stops.push(() => silent.stop());
+    track(await startPymodbusServer({ endpoint: `${HOST}:${mutePort}`, units: [9], vendor: 'Mute', product: 'M', revision: '1', silentMissing: true, logDir: dir }));
+    track(await startPymodbusServer({ endpoint: `${HOST}:${goodPort}`, units: [1], vendor: 'Good', product: 'G', revision: '1', logDir: dir }));
+    // 3 ports x 3 unit ids, 200 ms per request, one port at a time: the silent port costs
+    // 3 x 200 ms and the mute one 2 x 200 ms, so well under 2 s even on a busy machine.
+    const { devices, seconds } = await firstSnapshot(
+      'tcp',
+      `tcp:\n  hosts: [${HOST}]\n  ports: [${silentPort}, ${mutePort}, ${goodPort}]\n  unitIds: [1, 2, 3]\nlimits: {requestTimeoutMs: 200, concurrency: 1}\n`,
+    );
+    expect(devices.map((d) => d.id)).toEqual([`tcp://${HOST}:${goodPort}/1`]);
+    expect(seconds).toBeLessThan(2.5);
+  });
+
+  it('keeps only the vendors an Include filter names', async () => {
+    const [a, b] = [await freePort(), await freePort()];
+    track(await startPymodbusServer({ endpoint: `${HOST}:${a}`, units: [1], vendor: 'Acme', product: 'A', revision: '1', logDir: dir }));
+    track(await startPymodbusServer({ endpoint: `${HOST}:${b}`, units: [1], vendor: 'Other', product: 'B', revision: '1', logDir: dir }));
+    const { devices } = await firstSnapshot('tcp', `tcp:\n  hosts: [${HOST}]\n  ports: [${a}, ${b}]\nfilters:\n  vendorNames: {action: Include, items: [Acme]}\n`);
+    expect(devices.map((d) => d.id)).toEqual([`tcp://${HOST}:${a}/1`]);
+  });
+});
+
+describe('Modbus RTU discovery through socat pty pairs', () => {
+  let libmodbusLine: PtyPair;
+  let pymodbusLine: PtyPair;
+
+  beforeAll(async () => {
+    libmodbusLine = await startPtyPair(dir, 'line-libmodbus');
+    pymodbusLine = await startPtyPair(dir, 'line-pymodbus');
+    stops.push(() => libmodbusLine.stop(), () => pymodbusLine.stop());
+    track(await startLibmodbusRtuServer(libmodbusLine.deviceEnd, 115200, dir));
+    track(await startPymodbusServer({ endpoint: pymodbusLine.deviceEnd, rtu: true, baudRate: 115200, units: [1, 2], vendor: 'Acme Serial', product: 'RS-485', revision: '0.9', silentMissing: true, logDir: dir }));
+  });
+
+  it('finds units on every line a glob matches, each with the line as a DeviceSpec', async () => {
+    const details = [
+      'rtu:',
+      `  ports: ["${dir}/line-*-host"]`,
+      '  baudRate: 115200',
+      `  unitIds: [1, 2, ${LIBMODBUS_RTU_SERVER_ID}]`,
+      `probeRegister: {address: ${LIBMODBUS_FIRST_HOLDING_REGISTER}}`,
+      // libmodbus 3.1.6 reads on for its 500 ms byte timeout after a frame addressed to
+      // another unit and swallows whatever arrives meanwhile, so the request to unit 17 must
+      // come more than 500 ms after the unanswered ones.
+      'limits: {requestTimeoutMs: 600}',
+    ].join('\n');
+    const { devices } = await firstSnapshot('rtu', details);
+    const line = (pair: PtyPair) => ({ containerPath: pair.hostEnd, hostPath: pair.hostEnd, permissions: 'rw' });
+    expect(devices.map((d) => ({ id: d.id, vendor: d.properties.MODBUS_VENDOR_NAME, specs: d.deviceSpecs }))).toEqual([
+      { id: `rtu://${libmodbusLine.hostEnd}/17`, vendor: '', specs: [line(libmodbusLine)] },
+      { id: `rtu://${pymodbusLine.hostEnd}/1`, vendor: 'Acme Serial', specs: [line(pymodbusLine)] },
+      { id: `rtu://${pymodbusLine.hostEnd}/2`, vendor: 'Acme Serial', specs: [line(pymodbusLine)] },
+    ]);
+    expect(devices[1]?.properties).toMatchObject({
+      MODBUS_TRANSPORT: 'rtu',
+      MODBUS_ADDRESS: pymodbusLine.hostEnd,
+      MODBUS_UNIT_ID: '1',
+      MODBUS_PRODUCT_CODE: 'RS-485',
+      MODBUS_REVISION: '0.9',
+      MODBUS_BAUD_RATE: '115200',
+      MODBUS_PARITY: 'none',
+    });
+  });
+});
