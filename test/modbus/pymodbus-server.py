@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 # A Modbus server from Debian's python3-pymodbus (3.0.x), started by the tests as a peer we did
 # not write: several unit ids (slaves) on one TCP port or serial line, with Read Device
-# Identification answering the given vendor/product/revision. Unit ids not listed either get a
-# "gateway target failed to respond" exception (pymodbus' default) or, with --silent-missing,
-# no answer at all. Prints "ready" on stdout once it serves.
+# Identification answering the given vendor/product/revision. pymodbus 3.0's framer silently
+# drops requests for unit ids it does not serve, unless it serves 0 or 255; --gateway adds unit
+# 255 (the gateway itself), so that other unknown unit ids get exception 0x0B "gateway target
+# failed to respond", like a real TCP-to-RTU gateway. Prints "ready" once it serves.
 import argparse
 import asyncio
 import logging
@@ -24,7 +25,7 @@ def main() -> None:
     parser.add_argument("--vendor", default="")
     parser.add_argument("--product", default="")
     parser.add_argument("--revision", default="")
-    parser.add_argument("--silent-missing", action="store_true")
+    parser.add_argument("--gateway", action="store_true")
     args = parser.parse_args()
 
     logging.basicConfig(level=logging.CRITICAL)
@@ -36,7 +37,7 @@ def main() -> None:
             ir=ModbusSequentialDataBlock(0, [int(unit)] * 16),
             zero_mode=True,
         )
-        for unit in args.units.split(",")
+        for unit in args.units.split(",") + (["255"] if args.gateway else [])
     }
     context = ModbusServerContext(slaves=slaves, single=False)
     identity = ModbusDeviceIdentification(
@@ -44,7 +45,7 @@ def main() -> None:
     )
 
     async def serve() -> None:
-        common = dict(context=context, identity=identity, ignore_missing_slaves=args.silent_missing, defer_start=True)
+        common = dict(context=context, identity=identity, defer_start=True)
         if args.tcp:
             host, port = args.tcp.rsplit(":", 1)
             server = await StartAsyncTcpServer(address=(host, int(port)), allow_reuse_address=True, **common)

@@ -16,8 +16,8 @@ export interface PymodbusServerOptions {
   vendor: string;
   product: string;
   revision: string;
-  /** Unlisted unit ids stay silent instead of answering exception 0x0B. */
-  silentMissing?: boolean;
+  /** Serve unit 255 as a gateway: unlisted unit ids answer exception 0x0B instead of nothing. */
+  gateway?: boolean;
   logDir: string;
 }
 
@@ -41,7 +41,7 @@ export async function startPymodbusServer(o: PymodbusServerOptions): Promise<Man
       o.product,
       '--revision',
       o.revision,
-      ...(o.silentMissing ? ['--silent-missing'] : []),
+      ...(o.gateway ? ['--gateway'] : []),
     ],
     logFile,
   });
