@@ -19,6 +19,8 @@ export interface PymodbusServerOptions {
   /** Serve unit 255 as a gateway: unlisted unit ids answer exception 0x0B instead of nothing. */
   gateway?: boolean;
   logDir: string;
+  /** Run inside this network namespace (ip netns exec). */
+  netns?: string;
 }
 
 export async function startPymodbusServer(o: PymodbusServerOptions): Promise<ManagedProcess> {
@@ -26,8 +28,9 @@ export async function startPymodbusServer(o: PymodbusServerOptions): Promise<Man
   const server = new ManagedProcess({
     name: `pymodbus server ${o.endpoint}`,
     // Debian's interpreter: the one python3-pymodbus is installed for, whatever PATH says.
-    command: '/usr/bin/python3',
+    command: o.netns ? 'ip' : '/usr/bin/python3',
     args: [
+      ...(o.netns ? ['netns', 'exec', o.netns, '/usr/bin/python3'] : []),
       SCRIPT,
       o.rtu ? '--rtu' : '--tcp',
       o.endpoint,
