@@ -6,7 +6,7 @@
 import { InvalidDiscoveryDetails, type DiscoverRequest, type DiscoveredDevice, type DiscoveryHandler } from '../../lib/discovery/handler.ts';
 import { Logger } from '../../lib/observability/logger.ts';
 import { parseModbusDetails } from './details.ts';
-import { realLinks, scanOnce, type LinkFactory } from './scan.ts';
+import { realLinks, scanOnce, withBusyLinesCarriedOver, type LinkFactory } from './scan.ts';
 
 export type ModbusTransport = 'tcp' | 'rtu';
 
@@ -56,6 +56,7 @@ export class ModbusDiscoveryHandler implements DiscoveryHandler {
       throw new InvalidDiscoveryDetails(`TCP units are shared between nodes: use discovery handler "${MODBUS_TCP_HANDLER_NAME}" for tcp targets`, 'tcp');
     }
     let previous: string | undefined;
+    let last: DiscoveredDevice[] = [];
     while (!signal.aborted) {
       const started = Date.now();
       const report = await scanOnce(details, this.links, this.log, signal);
@@ -68,12 +69,19 @@ export class ModbusDiscoveryHandler implements DiscoveryHandler {
         linkFailures: report.linkFailures,
       });
       // Snapshots replace each other; sending an unchanged one only wakes the agent for nothing.
-      const snapshot = JSON.stringify(report.devices);
+      const devices = withBusyLinesCarriedOver(last, report);
+      last = devices;
+      const snapshot = JSON.stringify(devices);
       if (snapshot !== previous) {
         previous = snapshot;
-        yield report.devices;
+        yield devices;
       }
       await sleep(details.discoveryIntervalSecs * 1000, signal);
     }
   }
+}
+
+/** Both registrations, for an agent that embeds its handlers or a handler process. */
+export function createModbusHandlers(options: Omit<ModbusHandlerOptions, 'transport'> = {}): ModbusDiscoveryHandler[] {
+  return [new ModbusDiscoveryHandler({ ...options, transport: 'tcp' }), new ModbusDiscoveryHandler({ ...options, transport: 'rtu' })];
 }

@@ -14,7 +14,10 @@ import { LIBMODBUS_FIRST_HOLDING_REGISTER, LIBMODBUS_RTU_SERVER_ID, libmodbusSer
 import { startPtyPair, type PtyPair } from '../../test/modbus/pty-pair.ts';
 import { startPymodbusServer } from '../../test/modbus/pymodbus-server.ts';
 import { startSilentServer } from '../../test/modbus/silent-server.ts';
+import { parseModbusDetails } from './details.ts';
 import { ModbusDiscoveryHandler, type ModbusTransport } from './handler.ts';
+import { realLinks, scanOnce, withBusyLinesCarriedOver } from './scan.ts';
+import { openSerialLine } from './serial-port.ts';
 
 const HOST = '127.0.0.1';
 const dir = mkdtempSync(join(tmpdir(), 'akri-ts-modbus-peers-'));
@@ -87,8 +90,8 @@ describe('Modbus TCP discovery against real servers', () => {
       mounts: [],
       deviceSpecs: [],
     })));
-    // Units 3 and 4 were ruled out by the gateway's exception, not by two 500 ms timeouts.
-    expect(seconds).toBeLessThan(0.8);
+    // Units 3 and 4 were ruled out by the gateway's exception: two 500 ms timeouts would take 1 s.
+    expect(seconds).toBeLessThan(0.95);
   });
 
   it('identifies libmodbus, which lacks Read Device Identification, by the fallback register read', async () => {
@@ -157,5 +160,21 @@ describe('Modbus RTU discovery through socat pty pairs', () => {
       MODBUS_BAUD_RATE: '115200',
       MODBUS_PARITY: 'none',
     });
+  });
+
+  it('keeps the units of a line a broker holds locked, instead of dropping them', async () => {
+    const details = parseModbusDetails(`rtu:\n  ports: [${pymodbusLine.hostEnd}]\n  baudRate: 115200\n  unitIds: [1, 2]\n`);
+    const log = new Logger({}, 'error', new MemorySink());
+    const first = await scanOnce(details, realLinks, log, new AbortController().signal);
+    expect(first.devices).toHaveLength(2);
+    // A broker opening the line the usual way (serialport takes an exclusive lock).
+    const broker = await openSerialLine({ path: pymodbusLine.hostEnd, baudRate: 115200, parity: 'none', dataBits: 8, stopBits: 1 });
+    try {
+      const second = await scanOnce(details, realLinks, log, new AbortController().signal);
+      expect(second.busyLines).toEqual([pymodbusLine.hostEnd]);
+      expect(withBusyLinesCarriedOver(first.devices, second)).toEqual(first.devices);
+    } finally {
+      await new Promise((resolve) => broker.close(resolve));
+    }
   });
 });

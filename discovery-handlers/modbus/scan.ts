@@ -32,6 +32,8 @@ export interface ScanReport {
   linkFailures: number;
   /** Unit ids left unasked because their target's time budget ran out. */
   unitsSkipped: number;
+  /** Serial lines that exist but could not be opened (typically locked by a broker). */
+  busyLines: string[];
 }
 
 type Target =
@@ -58,7 +60,7 @@ export async function scanOnce(details: ModbusDiscoveryDetails, links: LinkFacto
   }
 
   const devices: DiscoveredDevice[] = [];
-  const report: ScanReport = { devices, targets: targets.length, linkFailures: 0, unitsSkipped: 0 };
+  const report: ScanReport = { devices, targets: targets.length, linkFailures: 0, unitsSkipped: 0, busyLines: [] };
   const { limits } = details;
 
   await forEachBounded(targets, limits.concurrency, signal, async (target) => {
@@ -70,6 +72,11 @@ export async function scanOnce(details: ModbusDiscoveryDetails, links: LinkFacto
     try {
       link = await open();
     } catch (err) {
+      if (target.kind === 'rtu') {
+        report.busyLines.push(target.path);
+        log.info('serial line present but not opened; keeping its units as last seen', { target: target.path, error: err instanceof Error ? err.message : String(err) });
+        return;
+      }
       // Nothing listening is the common case in a subnet scan: debug, not warn.
       log.debug('target unreachable', { target: label(target), error: err instanceof Error ? err.message : String(err) });
       return;
@@ -111,4 +118,17 @@ export async function scanOnce(details: ModbusDiscoveryDetails, links: LinkFacto
   });
   devices.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return report;
+}
+
+/**
+ * A line a broker holds open (serialport and pyserial take an exclusive flock) cannot be
+ * probed, and probing it anyway would put a second master on the bus. Its units are therefore
+ * carried over from the previous snapshot instead of vanishing, which would remove the very
+ * Instance whose broker holds the line. A line whose device node is gone is not carried over.
+ */
+export function withBusyLinesCarriedOver(previous: DiscoveredDevice[], report: ScanReport): DiscoveredDevice[] {
+  if (report.busyLines.length === 0) return report.devices;
+  const busy = new Set(report.busyLines);
+  const carried = previous.filter((d) => d.properties.MODBUS_TRANSPORT === 'rtu' && busy.has(d.properties.MODBUS_ADDRESS ?? ''));
+  return [...report.devices, ...carried].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
