@@ -59,11 +59,13 @@ export async function scanOnce(details: ModbusDiscoveryDetails, links: LinkFacto
     for (const path of paths) targets.push({ kind: 'rtu', path, line: details.rtu, unitIds: wanted(details.rtu.unitIds) });
   }
 
+  // A target whose unit ids were all filtered out is not even connected to.
+  const plan = targets.filter((t) => t.unitIds.length > 0);
   const devices: DiscoveredDevice[] = [];
-  const report: ScanReport = { devices, targets: targets.length, linkFailures: 0, unitsSkipped: 0, busyLines: [] };
+  const report: ScanReport = { devices, targets: plan.length, linkFailures: 0, unitsSkipped: 0, busyLines: [] };
   const { limits } = details;
 
-  await forEachBounded(targets, limits.concurrency, signal, async (target) => {
+  await forEachBounded(plan, limits.concurrency, signal, async (target) => {
     const deadline = Date.now() + limits.targetTimeoutMs;
     const remaining = (): number => Math.max(1, Math.min(limits.requestTimeoutMs, deadline - Date.now()));
     const open = (): Promise<ModbusLink> =>

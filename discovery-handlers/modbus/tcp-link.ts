@@ -28,7 +28,7 @@ export class TcpLink implements ModbusLink {
       const socket = new Socket();
       const timer = setTimeout(() => {
         socket.destroy();
-        reject(new RequestTimeout(0, timeoutMs));
+        reject(new LinkClosed(`connect ${host}:${port}: no answer within ${timeoutMs} ms`));
       }, timeoutMs);
       socket.once('error', (err) => {
         clearTimeout(timer);
