@@ -30,6 +30,9 @@ function patched(source: string): string {
 
 /** Path of the compiled server, building it on first use. */
 export function libmodbusServerBinary(): string {
+  if (!existsSync(join(EXAMPLES, 'unit-test-server.c'))) {
+    throw new Error(`${EXAMPLES}/unit-test-server.c not found: apt-get install -y libmodbus-dev gcc pkg-config`);
+  }
   const source = patched(readFileSync(join(EXAMPLES, 'unit-test-server.c'), 'utf8'));
   const header = readFileSync(join(EXAMPLES, 'unit-test.h'), 'utf8');
   const hash = createHash('sha256').update(source).update(header).digest('hex').slice(0, 12);
