@@ -159,11 +159,20 @@ function list(directory: string): string[] {
   }
 }
 
+/**
+ * Where a /sys/bus or /sys/class entry points. Entries are symlinks into /sys/devices, whose
+ * directories are real, so one readlink replaces realpath's lstat of every path component
+ * (this walk runs on every poll). Anything else falls back to realpath.
+ */
 function resolve(path: string): string | undefined {
   try {
-    return realpathSync(path);
+    return join(dirname(path), readlinkSync(path));
   } catch {
-    return undefined;
+    try {
+      return realpathSync(path);
+    } catch {
+      return undefined;
+    }
   }
 }
 
