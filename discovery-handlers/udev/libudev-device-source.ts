@@ -7,10 +7,9 @@
 // udev 1.0.1 on Node 20). So one monitor per process is created on first use and never closed;
 // watchers subscribe and unsubscribe from it. It keeps the event loop alive, which a
 // long-running agent does anyway; short-lived tools must call process.exit().
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import type { DeviceSource } from './device-source.ts';
+import { readSysfsAttribute } from './sysfs-attribute.ts';
 import { splitDevlinks, splitTags, sysnameOf, type UdevDevice } from './udev-device.ts';
 
 /** One device as the binding returns it: its properties plus `syspath`. */
@@ -18,7 +17,6 @@ type LibudevRecord = Record<string, string | null | undefined> & { syspath: stri
 
 interface LibudevMonitor {
   on(action: string, listener: (record: LibudevRecord) => void): void;
-  removeListener(action: string, listener: (record: LibudevRecord) => void): void;
 }
 
 interface LibudevBinding {
@@ -32,6 +30,8 @@ const ACTIONS = ['add', 'remove', 'change', 'move', 'bind', 'unbind', 'online', 
 
 let binding: LibudevBinding | undefined;
 let sharedMonitor: LibudevMonitor | undefined;
+/** Everyone watching, fanned out from one listener per action (no EventEmitter listener cap). */
+const subscribers = new Set<() => void>();
 
 /** Loads the native binding; throws when libudev or the compiled addon is missing. */
 export function loadLibudev(): LibudevBinding {
@@ -84,14 +84,20 @@ export class LibudevDeviceSource implements DeviceSource {
   }
 
   watch(onChange: () => void): () => void {
-    sharedMonitor ??= this.udev.monitor();
-    const monitor = sharedMonitor;
-    const listener = (): void => onChange();
-    for (const action of ACTIONS) monitor.on(action, listener);
+    if (!sharedMonitor) {
+      sharedMonitor = this.udev.monitor();
+      const notifyAll = (): void => {
+        for (const subscriber of [...subscribers]) subscriber();
+      };
+      for (const action of ACTIONS) sharedMonitor.on(action, notifyAll);
+    }
+    // A distinct function per watch, so the same callback can watch twice and leave once.
+    const subscriber = (): void => onChange();
+    subscribers.add(subscriber);
     const timer = setInterval(onChange, this.rescanIntervalMs);
     return () => {
       clearInterval(timer);
-      for (const action of ACTIONS) monitor.removeListener(action, listener);
+      subscribers.delete(subscriber);
     };
   }
 }
@@ -132,12 +138,8 @@ class LibudevDevice implements UdevDevice {
   }
 
   attribute(name: string): string | undefined {
-    // Read directly rather than through the binding, which reads every attribute at once.
-    try {
-      return readFileSync(join(this.record.syspath, name), 'utf8');
-    } catch {
-      return undefined;
-    }
+    // Read directly: the binding can only read every attribute of a device at once.
+    return readSysfsAttribute(this.record.syspath, name);
   }
 
   parent(): UdevDevice | undefined {

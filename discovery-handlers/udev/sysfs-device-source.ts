@@ -8,6 +8,7 @@
 import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { DeviceSource } from './device-source.ts';
+import { readSysfsAttribute } from './sysfs-attribute.ts';
 import { sysnameOf, type UdevDevice } from './udev-device.ts';
 
 export interface SysfsDeviceSourceOptions {
@@ -112,11 +113,7 @@ class SysfsDevice implements UdevDevice {
   }
 
   attribute(name: string): string | undefined {
-    try {
-      return readFileSync(join(this.directory, name), 'utf8');
-    } catch {
-      return undefined;
-    }
+    return readSysfsAttribute(this.directory, name);
   }
 
   parent(): UdevDevice | undefined {

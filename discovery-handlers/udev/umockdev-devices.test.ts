@@ -64,6 +64,10 @@ describe('udev discovery on an umockdev testbed, through the sysfs walk', () => 
     expect(find(rulesDetails('SUBSYSTEM=="tty", ATTRS{idVendor}=="05e3", ATTRS{idProduct}=="7523"'))).toEqual([]);
   });
 
+  it('reads the driver link as an attribute, as udevd does for ATTR{driver}', () => {
+    expect(find(rulesDetails('ATTR{driver}=="uvcvideo"')).map((device) => device.id)).toEqual([`${USB}/1-1/1-1:1.0`]);
+  });
+
   it('with groupRecursive, reports the hub and everything below it as one device', () => {
     const devices = find(JSON.stringify({ udevRules: ['ATTRS{idVendor}=="05e3"'], groupRecursive: true, permissions: 'rw' }));
     expect(devices.map((device) => device.id)).toEqual([`${USB}/1-3`]);
