@@ -79,14 +79,14 @@ describe('the udev rule parser under random input', () => {
     const next = random(7);
     let slowest = 0;
     for (let i = 0; i < 4000; i += 1) slowest = Math.max(slowest, exercise(randomRule(next), next));
-    expect(slowest).toBeLessThan(100);
+    expect(slowest).toBeLessThan(250);
   });
 
   it('mutated real-world rules only parse or fail with UdevRuleError, quickly', () => {
     const next = random(11);
     let slowest = 0;
     for (let i = 0; i < 4000; i += 1) slowest = Math.max(slowest, exercise(mutate(next, pick(next, REAL_RULES)), next));
-    expect(slowest).toBeLessThan(100);
+    expect(slowest).toBeLessThan(250);
   });
 
   it('glob patterns made of stars and classes never take long, whatever they are matched against', () => {
@@ -103,7 +103,7 @@ describe('the udev rule parser under random input', () => {
       pattern.matches(value);
       slowest = Math.max(slowest, performance.now() - started);
     }
-    expect(slowest).toBeLessThan(100);
+    expect(slowest).toBeLessThan(250);
   });
 
   it('every generated well-formed rule parses to its conditions', () => {
