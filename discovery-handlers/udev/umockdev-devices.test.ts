@@ -29,7 +29,8 @@ beforeEach(async () => {
 
 afterEach(() => {
   for (const child of processes.splice(0)) child.close();
-  testbed.close();
+  // Undefined when the testbed failed to start; that failure is the one worth reading.
+  (testbed as UmockdevTestbed | undefined)?.close();
 });
 
 describe('udev discovery on an umockdev testbed, through the sysfs walk', () => {
