@@ -7,8 +7,11 @@ export type DeviceSourceKind = 'libudev' | 'sysfs' | 'memory';
 
 export interface DeviceSource {
   readonly kind: DeviceSourceKind;
-  /** Every device on the node right now. */
-  snapshot(): UdevDevice[];
+  /**
+   * Every device on the node right now, or, given `subsystems`, at least every device of those
+   * subsystems (a source may return more; the matcher decides).
+   */
+  snapshot(subsystems?: readonly string[]): UdevDevice[];
   /**
    * Calls `onChange` whenever devices may have changed (a uevent, or a poll tick); the caller
    * takes a fresh snapshot and compares. Returns a function that stops watching.

@@ -57,8 +57,9 @@ export class LibudevDeviceSource implements DeviceSource {
     this.rescanIntervalMs = options.rescanIntervalMs ?? 30_000;
   }
 
-  snapshot(): UdevDevice[] {
-    const records = this.udev.list();
+  snapshot(subsystems?: readonly string[]): UdevDevice[] {
+    // libudev's per-subsystem enumeration skips reading the properties of every other device.
+    const records = subsystems === undefined ? this.udev.list() : subsystems.flatMap((subsystem) => this.udev.list(subsystem));
     const cache = new Map<string, LibudevDevice>();
     const deviceFor = (record: LibudevRecord): LibudevDevice => {
       let device = cache.get(record.syspath);

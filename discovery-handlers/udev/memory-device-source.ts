@@ -34,8 +34,11 @@ export class MemoryDeviceSource implements DeviceSource {
     this.notify();
   }
 
-  snapshot(): UdevDevice[] {
-    return [...this.devices.keys()].map((devpath) => this.device(devpath)).filter((d) => d !== undefined);
+  snapshot(subsystems?: readonly string[]): UdevDevice[] {
+    return [...this.devices.values()]
+      .filter((d) => subsystems === undefined || (d.subsystem !== undefined && subsystems.includes(d.subsystem)))
+      .map((d) => this.device(d.devpath))
+      .filter((d) => d !== undefined);
   }
 
   /** One device by devpath, e.g. to test the matcher directly. */

@@ -33,6 +33,13 @@ describe.each(sources)('this machine\'s devices through %s', (_name, makeSource)
     expect(devices.every((device) => device.deviceSpecs[0]?.permissions === 'r')).toBe(true);
   });
 
+  it('lists at least every device of the subsystems it is asked for', () => {
+    const source = makeSource();
+    const everything = source.snapshot().filter((device) => device.subsystem === 'mem' || device.subsystem === 'tty');
+    const narrowed = source.snapshot(['mem', 'tty']);
+    expect(narrowed.map((device) => device.devpath).sort()).toEqual(everything.map((device) => device.devpath).sort());
+  });
+
   it('reads attributes: the dev attribute of /dev/null is 1:3', () => {
     const details = parseUdevDiscoveryDetails('udevRules: [\'SUBSYSTEM=="mem", ATTR{dev}=="1:3"\']');
     expect(findDevices(makeSource(), details).map((device) => device.id)).toEqual(['/devices/virtual/mem/null']);

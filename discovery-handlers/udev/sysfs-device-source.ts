@@ -28,14 +28,17 @@ export class SysfsDeviceSource implements DeviceSource {
     this.pollIntervalMs = options.pollIntervalMs ?? 2000;
   }
 
-  snapshot(): UdevDevice[] {
+  snapshot(subsystems?: readonly string[]): UdevDevice[] {
     const sysDir = realpathSync(join(this.root, 'sys'));
     const tree = new SysfsTree(sysDir);
     const directories = new Set<string>();
-    for (const bus of list(join(sysDir, 'bus'))) {
+    // Subsystem names come from rules: never let one walk out of /sys/bus or /sys/class.
+    const named = subsystems?.filter((name) => name !== '.' && name !== '..' && !name.includes('/'));
+    // A subsystem is either a bus or a class; asking both places for it costs one failed readdir.
+    for (const bus of named ?? list(join(sysDir, 'bus'))) {
       for (const entry of list(join(sysDir, 'bus', bus, 'devices'))) directories.add(join(sysDir, 'bus', bus, 'devices', entry));
     }
-    for (const klass of list(join(sysDir, 'class'))) {
+    for (const klass of named ?? list(join(sysDir, 'class'))) {
       for (const entry of list(join(sysDir, 'class', klass))) directories.add(join(sysDir, 'class', klass, entry));
     }
     const devices = new Map<string, UdevDevice>();

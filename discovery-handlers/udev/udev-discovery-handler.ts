@@ -13,6 +13,7 @@ import type { DeviceSource } from './device-source.ts';
 import { parseUdevDiscoveryDetails, type UdevDiscoveryDetails } from './udev-discovery-details.ts';
 import { type MatchedDevice, toDiscoveredDevices } from './udev-device-grouping.ts';
 import { anyRuleMatches } from './udev-rule-matcher.ts';
+import { subsystemsToScan } from './scan-subsystems.ts';
 
 export interface UdevDiscoveryHandlerOptions extends DeviceSourceOptions {
   /** A ready source (tests); otherwise one is chosen from `choice` when discovery starts. */
@@ -83,7 +84,7 @@ export class UdevDiscoveryHandler implements DiscoveryHandler {
 /** Matches every device of one snapshot against the rules and shapes the result. */
 export function findDevices(source: DeviceSource, details: UdevDiscoveryDetails): DiscoveredDevice[] {
   const matched: MatchedDevice[] = [];
-  for (const device of source.snapshot()) {
+  for (const device of source.snapshot(subsystemsToScan(details.rules))) {
     if (anyRuleMatches(details.rules, device)) matched.push({ devpath: device.devpath, devnode: device.devnode });
   }
   return toDiscoveredDevices(matched, details.groupRecursive, details.permissions);

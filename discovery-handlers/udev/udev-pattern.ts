@@ -21,11 +21,16 @@ export interface UdevPattern {
   matches(value: string | undefined): boolean;
   /** True if some alternative ends in whitespace, so attribute values must not be trimmed. */
   readonly wantsTrailingWhitespace: boolean;
+  /**
+   * The exact strings this pattern accepts, when it is a plain list (no glob characters, no
+   * empty alternative); undefined otherwise. Lets a scan ask only for those subsystems.
+   */
+  readonly literals: readonly string[] | undefined;
 }
 
 export function compileUdevPattern(source: string): UdevPattern {
   if (source === '') {
-    return { source, wantsTrailingWhitespace: false, matches: (value) => (value ?? '') === '' };
+    return { source, wantsTrailingWhitespace: false, literals: undefined, matches: (value) => (value ?? '') === '' };
   }
   const alternatives = source.split('|');
   const emptyMatches = alternatives.some((alternative) => alternative === '');
@@ -40,6 +45,7 @@ export function compileUdevPattern(source: string): UdevPattern {
   return {
     source,
     wantsTrailingWhitespace: alternatives.some((alternative) => /\s$/.test(alternative)),
+    literals: isGlob || emptyMatches ? undefined : nonEmpty,
     matches(value: string | undefined): boolean {
       const text = value ?? '';
       if (text === '') return emptyMatches || matchers.some((matcher) => matcher(text));

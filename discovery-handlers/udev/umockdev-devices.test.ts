@@ -9,6 +9,7 @@ import { HandlerProcess, UmockdevTestbed } from '../../test/fixtures/udev/umockd
 import { SysfsDeviceSource } from './sysfs-device-source.ts';
 import { parseUdevDiscoveryDetails } from './udev-discovery-details.ts';
 import { UdevDiscoveryHandler, findDevices } from './udev-discovery-handler.ts';
+import { anyRuleMatches } from './udev-rule-matcher.ts';
 
 const USB = '/devices/pci0000:00/0000:00:14.0/usb1';
 const FTDI_TTY = `${USB}/1-2/1-2:1.0/ttyUSB0/tty/ttyUSB0`;
@@ -89,6 +90,19 @@ describe('udev discovery on an umockdev testbed, through the sysfs walk', () => 
     const viaLibudev = await handler.snapshot(() => true);
     expect(viaLibudev.length).toBe(16);
     expect(find(details)).toEqual(viaLibudev);
+  }, 30_000);
+
+  it('finds the same devices when every rule pins its subsystem and only those are listed', async () => {
+    const details = rulesDetails('SUBSYSTEM=="usb", ATTR{idVendor}=="?*"', 'SUBSYSTEM=="tty|video4linux", SUBSYSTEMS=="usb"');
+    const parsed = parseUdevDiscoveryDetails(details);
+    const source = new SysfsDeviceSource({ root: testbed.root });
+    const fullScan = source.snapshot().filter((device) => anyRuleMatches(parsed.rules, device));
+    const handler = HandlerProcess.start('libudev', details, testbed.env);
+    processes.push(handler);
+    const viaLibudev = await handler.snapshot(() => true);
+    expect(viaLibudev.map((device) => device.id)).toEqual(fullScan.map((device) => device.devpath).sort());
+    expect(find(details)).toEqual(viaLibudev);
+    expect(viaLibudev).toHaveLength(11);
   }, 30_000);
 });
 
