@@ -110,7 +110,8 @@ class RuleReader {
     if (close < 0) this.fail('unterminated "{"', open);
     const name = this.source.slice(open + 1, close);
     if (name === '') this.fail(`${key}{} needs a name`, open);
-    if (/["{\s]/.test(name)) this.fail(`${key}{${name}}: the name may not contain quotes, braces or spaces`, open);
+    // Spaces are allowed: Akri's own rule examples use ENV{a name}.
+    if (/["{\n\r\t]/.test(name)) this.fail(`${key}{${name}}: the name may not contain quotes, braces or line breaks`, open);
     if (key !== 'ENV') this.checkAttributePath(name, open);
     this.i = close + 1;
     return name;
