@@ -113,3 +113,40 @@ export function advertisingData(fields: AdFields): Buffer {
   if (fields.manufacturerData) push(0xff, fields.manufacturerData);
   return Buffer.concat(parts);
 }
+
+export interface HciEvent {
+  code: number;
+  params: Buffer;
+}
+
+/** Accumulates bytes from a controller and returns each complete event packet once. */
+export class H4EventReader {
+  private pending = Buffer.alloc(0);
+
+  push(chunk: Buffer): HciEvent[] {
+    this.pending = Buffer.concat([this.pending, chunk]);
+    const events: HciEvent[] = [];
+    while (this.pending.length >= 3) {
+      if (this.pending[0] !== H4_EVENT) throw new Error(`unexpected H4 packet type 0x${(this.pending[0] ?? 0).toString(16)}`);
+      const length = this.pending.readUInt8(2);
+      if (this.pending.length < 3 + length) break;
+      events.push({ code: this.pending.readUInt8(1), params: Buffer.from(this.pending.subarray(3, 3 + length)) });
+      this.pending = this.pending.subarray(3 + length);
+    }
+    return events;
+  }
+}
+
+export function commandPacket(opcode: number, params: Buffer = Buffer.alloc(0)): Buffer {
+  const head = Buffer.alloc(4);
+  head.writeUInt8(H4_COMMAND, 0);
+  head.writeUInt16LE(opcode, 1);
+  head.writeUInt8(params.length, 3);
+  return Buffer.concat([head, params]);
+}
+
+/** Splits a Command Complete event into its opcode, status and return parameters. */
+export function parseCommandComplete(event: HciEvent): { opcode: number; status: number; returned: Buffer } | undefined {
+  if (event.code !== EVENT_COMMAND_COMPLETE || event.params.length < 4) return undefined;
+  return { opcode: event.params.readUInt16LE(1), status: event.params.readUInt8(3), returned: event.params.subarray(4) };
+}
