@@ -6,10 +6,15 @@ import type { BleTransport } from './details.ts';
 export interface AdvertisementSource {
   /**
    * Starts scanning with duplicates allowed (so "last heard" stays fresh). Resolves once
-   * scanning runs; rejects when the controller cannot be brought up. Stops, releasing the
-   * controller, when `signal` aborts.
+   * scanning runs; rejects when the controller cannot be brought up. Calls `onFailure` when the
+   * controller is lost later (unplugged, powered off): silence from a dead radio must not read
+   * as "every device left". Stops, releasing the controller, when `signal` aborts.
    */
-  start(onAdvertisement: (advertisement: BleAdvertisement) => void, signal: AbortSignal): Promise<void>;
+  start(
+    onAdvertisement: (advertisement: BleAdvertisement) => void,
+    onFailure: (error: Error) => void,
+    signal: AbortSignal,
+  ): Promise<void>;
   /** Resolves when the source has fully stopped after `signal` aborted. */
   stopped(): Promise<void>;
 }

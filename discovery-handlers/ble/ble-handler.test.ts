@@ -10,14 +10,20 @@ import type { BleTransport } from './details.ts';
 
 class ScriptedSource implements AdvertisementSource {
   emit: (advertisement: BleAdvertisement) => void = () => undefined;
+  fail: (error: Error) => void = () => undefined;
   running = false;
   transport: BleTransport | undefined;
   private release: () => void = () => undefined;
   private readonly done = new Promise<void>((resolve) => (this.release = resolve));
 
-  async start(onAdvertisement: (advertisement: BleAdvertisement) => void, signal: AbortSignal): Promise<void> {
+  async start(
+    onAdvertisement: (advertisement: BleAdvertisement) => void,
+    onFailure: (error: Error) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
     this.running = true;
     this.emit = onAdvertisement;
+    this.fail = onFailure;
     signal.addEventListener('abort', () => {
       this.running = false;
       this.emit = () => undefined;
@@ -123,6 +129,19 @@ describe('ble discovery handler', () => {
     expect(stream.snapshots).toEqual([[]]);
     stream.abort.abort();
     await stream.finished;
+  });
+
+  it('a lost controller ends the stream with its error instead of reporting every device gone', async () => {
+    const stream = run('goneAfterSeconds: 5');
+    await vi.advanceTimersByTimeAsync(0);
+    stream.source.emit(sensor(-50));
+    await vi.advanceTimersByTimeAsync(600);
+    const failed = expect(stream.finished).rejects.toThrow('went poweredOff');
+    stream.source.fail(new Error('BLE controller hci0 went poweredOff while scanning'));
+    await vi.advanceTimersByTimeAsync(10_000);
+    await failed;
+    expect(stream.snapshots.map((snapshot) => snapshot.length)).toEqual([1]);
+    expect(stream.source.running).toBe(false);
   });
 
   it('a UART transport from the details reaches the source', async () => {

@@ -42,6 +42,7 @@ export class BleDiscoveryHandler implements DiscoveryHandler {
     const goneAfterMs = details.goneAfterSeconds * 1000;
     const table = new SeenTable(goneAfterMs, details.maxDevices);
     let heardSinceSnapshot = false;
+    let failure: Error | undefined;
     let wake: (() => void) | undefined;
     const onAdvertisement = (advertisement: BleAdvertisement): void => {
       if (!matchesFilters(details.filters, advertisement)) return;
@@ -55,10 +56,17 @@ export class BleDiscoveryHandler implements DiscoveryHandler {
     signal.addEventListener('abort', stopScan, { once: true });
     const source = this.createSource(details.transport);
     try {
-      await source.start(onAdvertisement, scan.signal);
+      const onFailure = (error: Error): void => {
+        failure ??= error;
+        wake?.();
+      };
+      await source.start(onAdvertisement, onFailure, scan.signal);
       await pause(Math.min(this.firstSnapshotAfterMs, goneAfterMs), signal);
       let last: DiscoveredDevice[] | undefined;
       while (!signal.aborted) {
+        // A lost controller ends the stream with an error; the agent keeps the Instances and
+        // retries, whereas an empty snapshot would delete them all.
+        if (failure) throw failure;
         heardSinceSnapshot = false;
         const snapshot = table.snapshot(this.now());
         if (last === undefined || !sameSnapshot(last, snapshot)) {
@@ -78,7 +86,7 @@ export class BleDiscoveryHandler implements DiscoveryHandler {
           const timer = expiry === undefined ? undefined : setTimeout(done, expiry + 1);
           wake = done;
           signal.addEventListener('abort', done, { once: true });
-          if (signal.aborted || heardSinceSnapshot) done();
+          if (signal.aborted || heardSinceSnapshot || failure) done();
         });
       }
     } finally {

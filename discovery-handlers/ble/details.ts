@@ -167,6 +167,11 @@ function parseTransport(value: unknown): BleTransport {
   return fail('transport.type', `expected "hci" or "uart", got ${JSON.stringify(type)}`);
 }
 
+/** For log lines and errors: "hci0" or "uart /dev/ttyACM0 @ 1000000 baud". */
+export function describeTransport(transport: BleTransport): string {
+  return transport.type === 'hci' ? `hci${transport.deviceId}` : `uart ${transport.port} @ ${transport.baudRate} baud`;
+}
+
 /** Empty details mean: every advertiser heard on hci0, gone after 30 s of silence. */
 export function parseBleDetails(text: string): BleDetails {
   let document: unknown;

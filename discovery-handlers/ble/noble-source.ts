@@ -4,7 +4,7 @@
 import type { Noble, Peripheral } from '@stoprocent/noble';
 import type { BleAdvertisement } from './advertisement.ts';
 import type { AdvertisementSource } from './advertisement-source.ts';
-import type { BleTransport } from './details.ts';
+import { describeTransport, type BleTransport } from './details.ts';
 
 /** How long to wait for the controller to answer its init commands and report poweredOn. */
 const POWER_ON_TIMEOUT_MS = 10_000;
@@ -38,16 +38,26 @@ export class NobleAdvertisementSource implements AdvertisementSource {
 
   constructor(private readonly transport: BleTransport) {}
 
-  async start(onAdvertisement: (advertisement: BleAdvertisement) => void, signal: AbortSignal): Promise<void> {
+  async start(
+    onAdvertisement: (advertisement: BleAdvertisement) => void,
+    onFailure: (error: Error) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
     const noble = await createNoble(this.transport);
+    const controller = describeTransport(this.transport);
     const onDiscover = (peripheral: Peripheral): void => {
       // Peripherals without an address (macOS bindings) cannot be identified; HCI always has one.
       if (peripheral.address) onAdvertisement(peripheralAdvertisement(peripheral));
+    };
+    // Noble reports a closed UART or a downed hciN as a state change, not as an error.
+    const onStateChange = (state: string): void => {
+      if (state !== 'poweredOn') onFailure(new Error(`BLE controller ${controller} went ${state} while scanning`));
     };
     let release!: () => void;
     this.done = new Promise<void>((resolve) => (release = resolve));
     const stop = async (): Promise<void> => {
       noble.removeListener('discover', onDiscover);
+      noble.removeListener('stateChange', onStateChange);
       try {
         await Promise.race([noble.stopScanningAsync(), new Promise((resolve) => setTimeout(resolve, 1000))]);
       } catch {
@@ -57,9 +67,16 @@ export class NobleAdvertisementSource implements AdvertisementSource {
       release();
     };
     try {
-      await noble.waitForPoweredOnAsync(POWER_ON_TIMEOUT_MS);
+      try {
+        await noble.waitForPoweredOnAsync(POWER_ON_TIMEOUT_MS);
+      } catch (error) {
+        throw new Error(
+          `BLE controller ${controller} did not power on within ${POWER_ON_TIMEOUT_MS / 1000} s (state ${noble.state}): ${(error as Error).message}`,
+        );
+      }
       if (signal.aborted) throw signal.reason;
       noble.on('discover', onDiscover);
+      noble.on('stateChange', onStateChange);
       await noble.startScanningAsync([], true);
     } catch (error) {
       await stop();

@@ -105,6 +105,24 @@ describe('ble handler over noble UART transport and a pty', () => {
     expect(controller.isScanning).toBe(false);
   }, 30_000);
 
+  it('an unplugged controller ends the stream with an error naming it, not with an empty snapshot', async () => {
+    controller.advertise({
+      address: BEACON,
+      random: false,
+      rssi: -60,
+      advertising: advertisingData({ flags: 0x04, completeLocalName: 'Beacon' }),
+    });
+    const stream = discover('');
+    await until(() => stream.snapshots.length > 0, 'the first snapshot');
+    expect(stream.snapshots[0]?.map((device) => device.id)).toEqual([BEACON]);
+    let error: unknown;
+    stream.finished.catch((caught: unknown) => (error = caught));
+    await controller.close(); // socat loses its peer and closes the pty under noble
+    await until(() => error !== undefined, 'the stream to fail');
+    expect(String(error)).toContain(`BLE controller uart ${bridge.port} @ 1000000 baud went poweredOff`);
+    expect(stream.snapshots).toHaveLength(1);
+  }, 30_000);
+
   it('a peripheral weaker than minRssi appears only once it comes closer', async () => {
     controller.advertise({
       address: BEACON,

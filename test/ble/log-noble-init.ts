@@ -24,9 +24,13 @@ controller.advertise({
 const source = new NobleAdvertisementSource({ type: 'uart', port: bridge.port, baudRate: 1_000_000 });
 const abort = new AbortController();
 let heard = 0;
-await source.start((advertisement) => {
-  if (heard++ === 0) console.log('first advertisement', advertisement);
-}, abort.signal);
+await source.start(
+  (advertisement) => {
+    if (heard++ === 0) console.log('first advertisement', advertisement);
+  },
+  (error) => console.log('controller failed:', error.message),
+  abort.signal,
+);
 await sleep(500);
 abort.abort();
 await source.stopped();
