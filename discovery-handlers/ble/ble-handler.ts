@@ -4,6 +4,7 @@
 import type { DiscoveredDevice, DiscoverRequest, DiscoveryHandler } from '../../lib/discovery/handler.ts';
 import type { BleAdvertisement } from './advertisement.ts';
 import type { AdvertisementSourceFactory } from './advertisement-source.ts';
+import { AdvertisementSourceHub } from './advertisement-source-hub.ts';
 import { parseBleDetails } from './details.ts';
 import { matchesFilters } from './filter.ts';
 import { NobleAdvertisementSource } from './noble-source.ts';
@@ -11,6 +12,7 @@ import { SeenTable } from './seen-table.ts';
 import { sameSnapshot } from './snapshot-equality.ts';
 
 export interface BleHandlerOptions {
+  /** Opens one scan on a controller; discover() streams on the same controller share it. */
   createSource?: AdvertisementSourceFactory;
   now?: () => number;
   /**
@@ -25,13 +27,13 @@ export interface BleHandlerOptions {
 export class BleDiscoveryHandler implements DiscoveryHandler {
   readonly name = 'ble';
   readonly shared = true;
-  private readonly createSource: AdvertisementSourceFactory;
+  private readonly sources: AdvertisementSourceHub;
   private readonly now: () => number;
   private readonly firstSnapshotAfterMs: number;
   private readonly minSnapshotIntervalMs: number;
 
   constructor(options: BleHandlerOptions = {}) {
-    this.createSource = options.createSource ?? ((transport) => new NobleAdvertisementSource(transport));
+    this.sources = new AdvertisementSourceHub(options.createSource ?? ((transport) => new NobleAdvertisementSource(transport)));
     this.now = options.now ?? Date.now;
     this.firstSnapshotAfterMs = options.firstSnapshotAfterMs ?? 5_000;
     this.minSnapshotIntervalMs = options.minSnapshotIntervalMs ?? 250;
@@ -54,7 +56,7 @@ export class BleDiscoveryHandler implements DiscoveryHandler {
     const scan = new AbortController();
     const stopScan = (): void => scan.abort(signal.reason);
     signal.addEventListener('abort', stopScan, { once: true });
-    const source = this.createSource(details.transport);
+    const source = this.sources.source(details.transport);
     try {
       const onFailure = (error: Error): void => {
         failure ??= error;

@@ -61,7 +61,7 @@ transport: { type: uart, port: ${bridge.port} }`;
     const abort = new AbortController();
     const snapshots: DiscoveredDevice[][] = [];
     const finished = (async () => {
-      for await (const snapshot of new BleDiscoveryHandler().discover({ details, properties: {} }, abort.signal)) {
+      for await (const snapshot of new BleDiscoveryHandler({ firstSnapshotAfterMs: 300 }).discover({ details, properties: {} }, abort.signal)) {
         snapshots.push(snapshot);
       }
     })();

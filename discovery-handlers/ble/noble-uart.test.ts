@@ -1,7 +1,8 @@
 // End to end through the real radio path minus the radio: the `ble` handler with noble's UART
 // (H4) transport opens a socat pty whose other end is a fake controller (test/ble) that answers
-// noble's init commands and sends LE Advertising Reports for scripted peripherals. btvirt
-// cannot stand in for it on this kernel (see test/ble/README.md).
+// noble's init commands and sends LE Advertising Reports for scripted peripherals. It covers
+// what btvirt (btvirt.test.ts) cannot script: RSSI (btvirt always reports 127, "not
+// available"), RSSI changes, and a controller that disappears. See test/ble/README.md.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,15 +34,16 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function discover(filters: string) {
+// goneAfter is 20 advertising intervals, so a busy test machine does not make a device "go".
+function discover(filters: string, handler = new BleDiscoveryHandler({ firstSnapshotAfterMs: 300 })) {
   const details = `
-goneAfterSeconds: 1
+goneAfterSeconds: 2
 transport: { type: uart, port: ${bridge.port} }
 ${filters}`;
   const abort = new AbortController();
   const snapshots: DiscoveredDevice[][] = [];
   const finished = (async () => {
-    for await (const snapshot of new BleDiscoveryHandler().discover({ details, properties: {} }, abort.signal)) {
+    for await (const snapshot of handler.discover({ details, properties: {} }, abort.signal)) {
       snapshots.push(snapshot);
     }
   })();
@@ -121,6 +123,39 @@ describe('ble handler over noble UART transport and a pty', () => {
     await until(() => error !== undefined, 'the stream to fail');
     expect(String(error)).toContain(`BLE controller uart ${bridge.port} @ 1000000 baud went poweredOff`);
     expect(stream.snapshots).toHaveLength(1);
+  }, 30_000);
+
+  it('two Configurations on one UART controller share its scan, each with its own filter', async () => {
+    controller.advertise({
+      address: THERMOMETER,
+      random: true,
+      rssi: -48,
+      advertising: advertisingData({ flags: 0x06, completeLocalName: 'Thermo-1' }),
+    });
+    controller.advertise({
+      address: BEACON,
+      random: false,
+      rssi: -60,
+      advertising: advertisingData({ flags: 0x04, completeLocalName: 'Beacon' }),
+    });
+    const handler = new BleDiscoveryHandler({ firstSnapshotAfterMs: 300 });
+    const thermometers = discover('filters: { localName: "^Thermo" }', handler);
+    const beacons = discover('filters: { localName: "^Beacon" }', handler);
+    await until(() => thermometers.snapshots.length > 0 && beacons.snapshots.length > 0, 'both first snapshots');
+    expect(thermometers.snapshots[0]?.map((device) => device.id)).toEqual([THERMOMETER]);
+    expect(beacons.snapshots[0]?.map((device) => device.id)).toEqual([BEACON]);
+    // The controller was brought up once: one HCI Reset burst, not one per stream.
+    const resets = controller.received.filter((command) => command.opcode === OPCODE.reset).length;
+
+    thermometers.abort.abort();
+    await thermometers.finished;
+    expect(controller.isScanning).toBe(true);
+    await sleep(2_500); // longer than goneAfter: the beacon stays because it is still heard
+    expect(beacons.snapshots).toHaveLength(1);
+    beacons.abort.abort();
+    await beacons.finished;
+    expect(controller.isScanning).toBe(false);
+    expect(controller.received.filter((command) => command.opcode === OPCODE.reset).length).toBe(resets);
   }, 30_000);
 
   it('a peripheral weaker than minRssi appears only once it comes closer', async () => {
