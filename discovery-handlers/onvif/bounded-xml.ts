@@ -125,10 +125,8 @@ export function parseXml(input: string | Buffer, limits: XmlLimits = DEFAULT_XML
       if (parent) parent.children.push(element);
       else if (root) throw new XmlRejected('more than one root element');
       else root = element;
-      if (!selfClosing) {
-        stack.push(element);
-        if (stack.length > limits.maxDepth) throw new XmlRejected(`nesting deeper than ${limits.maxDepth}`);
-      }
+      if (stack.length + 1 > limits.maxDepth) throw new XmlRejected(`nesting deeper than ${limits.maxDepth}`);
+      if (!selfClosing) stack.push(element);
       i = end + 1;
     }
   }
