@@ -30,6 +30,8 @@ export interface CameraSimulatorOptions {
   /** Operations the misbehaviour applies to; default all. */
   misbehavingOperations?: string[];
   probeMisbehaviour?: ProbeMisbehaviour;
+  /** Sees each SOAP exchange (operation, HTTP status), e.g. for a verbose CLI. */
+  onExchange?: (operation: string, status: number, request: string) => void;
 }
 
 interface Token {
@@ -216,11 +218,15 @@ export class CameraSimulator {
         return;
       }
       const send = (status: number, body: string): void => {
-        res.writeHead(status, { 'content-type': 'application/soap+xml; charset=utf-8' });
-        res.end(body);
+        this.opts.onExchange?.(operation, status, xml);
+        // An explicit length: libonvif (onvif-util) reads the body by Content-Length.
+        const bytes = Buffer.from(body, 'utf8');
+        res.writeHead(status, { 'Content-Type': 'application/soap+xml; charset=utf-8', 'Content-Length': bytes.length });
+        res.end(bytes);
       };
-      // GetSystemDateAndTime must work without credentials: clients need the clock first.
-      const open = operation === 'GetSystemDateAndTime';
+      // The clock must be readable without credentials (clients need it first); libonvif also
+      // asks GetHostname with an empty user, which many cameras answer.
+      const open = operation === 'GetSystemDateAndTime' || operation === 'GetHostname';
       const username = tag(xml, 'Username');
       const token =
         username !== undefined
@@ -237,6 +243,8 @@ export class CameraSimulator {
           return send(200, R.networkInterfaces(this.bindAddress, this.mac));
         case 'GetCapabilities':
           return send(200, R.capabilities(this.serviceUrl, this.mediaUrl));
+        case 'GetHostname':
+          return send(200, R.hostname(`simcam-${this.uuid.slice(0, 8)}`));
         case 'GetDeviceInformation':
           return send(200, R.deviceInformation(this.uuid));
         case 'GetProfiles':

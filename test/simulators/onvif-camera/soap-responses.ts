@@ -101,3 +101,9 @@ export function xmlBomb(): string {
   for (let i = 1; i <= 9; i++) levels.push(`<!ENTITY lol${i} "${`&lol${i - 1};`.repeat(10)}">`);
   return `<?xml version="1.0"?><!DOCTYPE s:Envelope [${levels.join('')}]><s:Envelope${NAMESPACES}><s:Body><tds:GetNetworkInterfacesResponse>&lol9;</tds:GetNetworkInterfacesResponse></s:Body></s:Envelope>`;
 }
+
+export function hostname(name: string): string {
+  return soapEnvelope(
+    `<tds:GetHostnameResponse><tds:HostnameInformation><tt:FromDHCP>false</tt:FromDHCP><tt:Name>${name}</tt:Name></tds:HostnameInformation></tds:GetHostnameResponse>`,
+  );
+}
