@@ -187,6 +187,23 @@ describe('onvif discovery against misbehaving cameras', () => {
     expect(problems).toContainEqual(expect.objectContaining({ step: 'liveness', kind: 'timeout' }));
   });
 
+  it('a burst of Hellos from a camera that never answers costs one attempt, not one per Hello', async () => {
+    const reader = discover(NO_POLL);
+    await reader.until(() => true);
+    const dead = await camera({ bindAddress: '127.0.0.13', soapMisbehaviour: 'never-answer' });
+    // Keep pulling: the generator only runs while its consumer waits for the next snapshot.
+    const added = reader.until((d) => d.length === 1, 5000);
+    for (let i = 0; i < 4; i++) await dead.hello();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const good = await camera({ bindAddress: '127.0.0.14' });
+    const started = Date.now();
+    await good.hello();
+    await added;
+    // Without the back-off, three more 1 s timeouts would sit ahead of this Hello.
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(dead.requests).toEqual(['GetSystemDateAndTime']);
+  });
+
   it('malformed and XML-bomb probe replies are rejected and logged, not fatal', async () => {
     await camera({ bindAddress: '127.0.0.10', probeMisbehaviour: 'malformed-xml' });
     await camera({ bindAddress: '127.0.0.11', probeMisbehaviour: 'xml-bomb' });

@@ -85,6 +85,7 @@ export class OnvifDiscoveryHandler implements DiscoveryHandler {
     }
     const timer = setInterval(() => queue.push({ kind: 'poll' }), details.discoveryIntervalSeconds * 1000);
     const known = new Map<string, KnownCamera>(); // by service URL, as Akri keys cameras
+    const failed = new Map<string, number>(); // service URL -> time until which Hellos skip it
     let last: string | undefined;
     const snapshot = (): DiscoveredDevice[] =>
       [...known.values()].flatMap((c) => (c.device ? [c.device] : [])).sort((a, b) => a.id.localeCompare(b.id));
@@ -103,9 +104,9 @@ export class OnvifDiscoveryHandler implements DiscoveryHandler {
             endpointOptions,
           );
           if (signal.aborted) break;
-          await this.reconcile(endpoints, known, details, credentials, signal, true);
+          await this.reconcile(endpoints, known, details, credentials, signal, true, failed);
         } else if (event.kind === 'hello') {
-          await this.reconcile([event.endpoint], known, details, credentials, signal, false);
+          await this.reconcile([event.endpoint], known, details, credentials, signal, false, failed);
         } else {
           for (const [url, camera] of known) if (camera.uuid === event.uuid) known.delete(url);
           this.log.info('camera said Bye', { uuid: event.uuid });
@@ -135,16 +136,21 @@ export class OnvifDiscoveryHandler implements DiscoveryHandler {
     credentials: CredentialStore,
     signal: AbortSignal,
     fullRound: boolean,
+    failed: Map<string, number>,
   ): Promise<void> {
     const seen = new Map<string, string>(); // service URL -> uuid
     for (const endpoint of endpoints) {
-      if (!isVideoTransmitter(endpoint) || !passesScopeFilter(details.scopes, endpoint.scopes)) continue;
+      if (!isVideoTransmitter(endpoint, fullRound) || !passesScopeFilter(details.scopes, endpoint.scopes)) continue;
       for (const url of endpoint.xaddrs) seen.set(url, endpoint.uuid);
     }
     if (fullRound) {
       for (const url of known.keys()) if (!seen.has(url)) known.delete(url);
     }
-    const fresh = [...seen].filter(([url, uuid]) => known.get(url)?.uuid !== uuid);
+    // Between polls, an endpoint that just failed is not asked again: a burst of Hellos
+    // (WS-Discovery repeats each one) or a flood of fake ones must not queue SOAP timeouts.
+    const now = Date.now();
+    for (const [url, until] of failed) if (until <= now) failed.delete(url);
+    const fresh = [...seen].filter(([url, uuid]) => known.get(url)?.uuid !== uuid && (fullRound || !failed.has(url)));
     const callOptions = {
       timeoutMs: details.requestTimeoutSeconds * 1000,
       maxResponseBytes: this.options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
@@ -161,7 +167,8 @@ export class OnvifDiscoveryHandler implements DiscoveryHandler {
       if (signal.aborted) return;
       if (result.outcome === 'device') known.set(serviceUrl, { uuid, device: result.device });
       else if (result.outcome === 'filtered') known.set(serviceUrl, { uuid, device: undefined });
-      // unreachable: not remembered, so the next poll or Hello tries again.
+      // unreachable: not remembered, so the next poll tries again (a Hello only after a while).
+      else failed.set(serviceUrl, Date.now() + details.discoveryIntervalSeconds * 1000);
     });
   }
 }

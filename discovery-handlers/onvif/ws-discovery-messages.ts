@@ -95,10 +95,14 @@ export function parseWsDiscovery(datagram: Buffer | string): WsDiscoveryMessage 
   }
 }
 
-/** True when the endpoint says it is a NetworkVideoTransmitter (any prefix). */
-export function isVideoTransmitter(endpoint: AnnouncedEndpoint): boolean {
-  // Some cameras omit Types in Hello; treat that as a candidate and let the SOAP checks decide.
-  return endpoint.types.length === 0 || endpoint.types.some((t) => t.endsWith(':NetworkVideoTransmitter') || t === 'NetworkVideoTransmitter');
+/**
+ * True when the endpoint says it is a NetworkVideoTransmitter (any prefix). A ProbeMatch may
+ * omit Types (it answers our NVT Probe, so `lenient`); a Hello without them is some other
+ * WS-Discovery device (wsdd's Windows host announcements are), and is not worth a SOAP call.
+ */
+export function isVideoTransmitter(endpoint: AnnouncedEndpoint, lenient: boolean): boolean {
+  if (endpoint.types.length === 0) return lenient;
+  return endpoint.types.some((t) => t === 'NetworkVideoTransmitter' || t.endsWith(':NetworkVideoTransmitter'));
 }
 
 /**

@@ -59,7 +59,8 @@ describe('camera simulator, seen by onvif-util from another namespace', () => {
 
   it('onvif-util -a finds it by WS-Discovery and reads its name', async () => {
     const { stdout } = await inNamespace('timeout 15 onvif-util -a');
-    expect(stdout).toContain(`${ns.hostAddress} (SimCam)`);
+    // "<ip> <hostname>(<name>)": the hostname comes from GetHostname, the name from scopes.
+    expect(stdout).toMatch(new RegExp(`${ns.hostAddress.replaceAll('.', '\\.')} simcam-[0-9a-f]{8}\\(SimCam\\)`));
   });
 
   it('onvif-util logs in with a UsernameToken digest and reads the RTSP URI', async () => {
