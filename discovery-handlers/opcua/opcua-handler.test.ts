@@ -1,9 +1,12 @@
 // The opcua handler against real node-opcua peers: an LDS with two servers registered, a
 // server asked directly, and peers that fail (closed port, accept-and-never-answer).
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import type { OPCUADiscoveryServer, OPCUAServer } from 'node-opcua';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Logger, MemorySink } from '../../lib/observability/logger.ts';
@@ -109,6 +112,30 @@ describe('opcua discovery', () => {
       expect(after.map((d) => d.id)).toEqual([line1.url, line2.url].sort());
     } finally {
       await reader.stop();
+    }
+  }, 40_000);
+
+  it('a server that died without unregistering is still listed by the LDS but dropped by the liveness check', async () => {
+    const script = join(dirname(fileURLToPath(import.meta.url)), 'run-test-server.ts');
+    const child = spawn(process.execPath, ['--import', 'tsx', script, base, 'Crashed PLC', ldsUrl], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        createInterface({ input: child.stdout }).on('line', (line) => {
+          if (line.startsWith('READY ')) resolve(line.slice('READY '.length));
+        });
+        child.once('exit', (code) => reject(new Error(`test server exited with ${code}`)));
+      });
+      expect((await handler.round(details())).map((d) => d.id)).toContain(url);
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.once('exit', resolve));
+      problems.length = 0;
+      // Akri's behaviour (no liveness check) keeps the stale registration...
+      expect((await handler.round(details({ livenessCheck: false }))).map((d) => d.id)).toContain(url);
+      // ...ours drops it, and says why.
+      expect((await handler.round(details({ requestTimeoutSeconds: 2 }))).map((d) => d.id)).toEqual([line1.url, line2.url].sort());
+      expect(problems).toContainEqual(expect.objectContaining({ url, step: 'liveness' }));
+    } finally {
+      child.kill('SIGKILL');
     }
   }, 40_000);
 
