@@ -34,7 +34,7 @@ export type InspectionResult =
   | { outcome: 'filtered'; reason: string; problems: CameraProblem[] }
   | { outcome: 'unreachable'; problems: CameraProblem[] };
 
-function problemOf(serviceUrl: string, uuid: string, step: CameraProblem['step'], error: unknown): CameraProblem {
+export function problemOf(serviceUrl: string, uuid: string, step: CameraProblem['step'], error: unknown): CameraProblem {
   if (error instanceof SoapFailure) return { serviceUrl, uuid, step, kind: error.kind, message: error.message };
   return { serviceUrl, uuid, step, kind: 'invalid-response', message: error instanceof Error ? error.message : String(error) };
 }

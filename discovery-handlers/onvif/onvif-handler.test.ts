@@ -138,6 +138,15 @@ describe('onvif discovery', () => {
     expect(await reader.until((d) => d.length === 0, 4000)).toEqual([]);
   });
 
+  it('a camera that still answers probes but whose web service stopped answering is dropped at the next poll', async () => {
+    const cam = await camera();
+    const reader = discover({ ...FAST, discoveryIntervalSeconds: 1 });
+    await reader.until((d) => d.length === 1);
+    cam.soapMisbehaviour = 'never-answer';
+    expect(await reader.until((d) => d.length === 0, 5000)).toEqual([]);
+    expect(problems).toContainEqual(expect.objectContaining({ step: 'liveness', kind: 'timeout' }));
+  });
+
   it('finds a camera by unicast probe with multicast off', async () => {
     const cam = await camera({ bindAddress: '127.0.0.5' });
     const devices = await discover({ ...FAST, multicast: false, unicastTargets: ['127.0.0.4/30'] }).until(

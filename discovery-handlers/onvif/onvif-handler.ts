@@ -10,7 +10,8 @@ import {
 } from '../../lib/discovery/handler.ts';
 import { Logger } from '../../lib/observability/logger.ts';
 import { mapBounded } from './bounded-map.ts';
-import { inspectCamera, type CameraProblem } from './camera-inspection.ts';
+import { inspectCamera, problemOf, type CameraProblem } from './camera-inspection.ts';
+import { getSystemDateAndTime } from './onvif-device-client.ts';
 import { CredentialStore } from './credential-store.ts';
 import { parseOnvifDetails, type OnvifDiscoveryDetails } from './onvif-details.ts';
 import { DEFAULT_MAX_RESPONSE_BYTES } from './soap-client.ts';
@@ -36,7 +37,10 @@ class EventQueue {
   private readonly items: LoopEvent[] = [];
   private wake: (() => void) | undefined;
   push(event: LoopEvent): void {
-    // Bound the backlog: a Hello flood cannot grow memory without limit.
+    // A slow round must not stack up polls: one pending poll is enough.
+    if (event.kind === 'poll' && this.items.some((e) => e.kind === 'poll')) return;
+    // Bound the backlog: a Hello flood cannot grow memory without limit (a Bye lost here is
+    // caught by the next poll).
     if (this.items.length >= 256) this.items.shift();
     this.items.push(event);
     this.wake?.();
@@ -143,19 +147,39 @@ export class OnvifDiscoveryHandler implements DiscoveryHandler {
       if (!isVideoTransmitter(endpoint, fullRound) || !passesScopeFilter(details.scopes, endpoint.scopes)) continue;
       for (const url of endpoint.xaddrs) seen.set(url, endpoint.uuid);
     }
-    if (fullRound) {
-      for (const url of known.keys()) if (!seen.has(url)) known.delete(url);
-    }
-    // Between polls, an endpoint that just failed is not asked again: a burst of Hellos
-    // (WS-Discovery repeats each one) or a flood of fake ones must not queue SOAP timeouts.
-    const now = Date.now();
-    for (const [url, until] of failed) if (until <= now) failed.delete(url);
-    const fresh = [...seen].filter(([url, uuid]) => known.get(url)?.uuid !== uuid && (fullRound || !failed.has(url)));
     const callOptions = {
       timeoutMs: details.requestTimeoutSeconds * 1000,
       maxResponseBytes: this.options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
       signal,
     };
+    const deadNow = new Set<string>();
+    if (fullRound) {
+      for (const url of known.keys()) if (!seen.has(url)) known.delete(url);
+      // Akri checks every answering endpoint's clock each round: a camera whose WS-Discovery
+      // still answers but whose web service is gone is not a usable camera.
+      const listed = [...known].filter(([, camera]) => camera.device !== undefined);
+      await mapBounded(listed, details.maxConcurrentQueries, async ([url, camera]) => {
+        try {
+          await getSystemDateAndTime(url, callOptions);
+        } catch (error) {
+          if (signal.aborted) return;
+          known.delete(url);
+          deadNow.add(url);
+          failed.set(url, Date.now() + details.discoveryIntervalSeconds * 1000);
+          const problem = problemOf(url, camera.uuid, 'liveness', error);
+          this.log.warn('camera liveness failed', { ...problem });
+          this.options.onProblem?.(problem);
+        }
+      });
+    }
+    // Between polls, an endpoint that just failed is not asked again: a burst of Hellos
+    // (WS-Discovery repeats each one) or a flood of fake ones must not queue SOAP timeouts.
+    const now = Date.now();
+    for (const [url, until] of failed) if (until <= now) failed.delete(url);
+    const fresh = [...seen].filter(
+      // A poll retries everything except what failed its liveness check just now.
+      ([url, uuid]) => known.get(url)?.uuid !== uuid && (fullRound ? !deadNow.has(url) : !failed.has(url)),
+    );
     await mapBounded(fresh, details.maxConcurrentQueries, async ([serviceUrl, uuid]) => {
       const result = await inspectCamera({ serviceUrl, uuid }, details, credentials, callOptions);
       for (const problem of result.problems) {
