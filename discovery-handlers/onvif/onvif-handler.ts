@@ -10,6 +10,7 @@ import {
 } from '../../lib/discovery/handler.ts';
 import { Logger } from '../../lib/observability/logger.ts';
 import { mapBounded } from './bounded-map.ts';
+import { LogThrottle } from './log-throttle.ts';
 import { inspectCamera, problemOf, type CameraProblem } from './camera-inspection.ts';
 import { getSystemDateAndTime } from './onvif-device-client.ts';
 import { CredentialStore } from './credential-store.ts';
@@ -70,10 +71,15 @@ export class OnvifDiscoveryHandler implements DiscoveryHandler {
   async *discover(request: DiscoverRequest, signal: AbortSignal): AsyncIterable<DiscoveredDevice[]> {
     const details = parseOnvifDetails(request.details);
     const credentials = new CredentialStore(request.properties);
+    const rejectedLog = new LogThrottle(20, 60_000);
     const endpointOptions: WsDiscoveryEndpointOptions = {
       ...this.options,
       onRejected: (from, reason) => {
-        this.log.warn('ignored an unreadable WS-Discovery datagram', { from, reason });
+        const admitted = rejectedLog.admit();
+        if (admitted) {
+          const suppressedBefore = admitted.suppressedBefore || undefined;
+          this.log.warn('ignored an unreadable WS-Discovery datagram', { from, reason, suppressedBefore });
+        }
         this.options.onRejected?.(from, reason);
       },
     };
