@@ -23,11 +23,12 @@ export async function startServer(
   pkiBase: string,
   applicationName: string,
   ldsUrl?: string,
+  host = '127.0.0.1',
 ): Promise<{ server: OPCUAServer; url: string; registered: Promise<void> }> {
-  const port = await freePort();
+  const port = await freePort(host);
   const server = new OPCUAServer({
     port,
-    hostname: '127.0.0.1',
+    hostname: host,
     alternateHostname: [],
     serverCertificateManager: new OPCUACertificateManager({
       rootFolder: join(pkiBase, `server-${port}`),
