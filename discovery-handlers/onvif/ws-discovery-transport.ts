@@ -1,0 +1,135 @@
+// The UDP side of WS-Discovery: one Probe round (multicast and/or unicast, replies collected
+// for a fixed window) and a listener for the Hello and Bye that cameras multicast. Every
+// datagram goes through the bounded reader; a bad one is counted and reported, never fatal.
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { XmlRejected } from './bounded-xml.ts';
+import {
+  buildProbe,
+  parseWsDiscovery,
+  WS_DISCOVERY_MULTICAST_ADDRESS,
+  WS_DISCOVERY_PORT,
+  type AnnouncedEndpoint,
+  type WsDiscoveryMessage,
+} from './ws-discovery-messages.ts';
+
+export interface WsDiscoveryEndpointOptions {
+  /** Group and port; tests use a private port so parallel runs do not hear each other. */
+  multicastAddress?: string;
+  port?: number;
+  /** Local interface address for multicast (e.g. 127.0.0.1 in tests, a node's IP in a netns). */
+  multicastInterface?: string;
+  /** Called for each datagram that could not be read; never with its full contents. */
+  onRejected?: (from: string, reason: string) => void;
+}
+
+/** Most endpoints kept from one probe round: a flood of fake replies stays bounded. */
+export const MAX_ENDPOINTS_PER_PROBE = 1024;
+
+function bind(socket: Socket, port: number, address?: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind({ port, ...(address ? { address } : {}), exclusive: false }, () => {
+      socket.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function decode(msg: Buffer, from: RemoteInfo, options: WsDiscoveryEndpointOptions): WsDiscoveryMessage | undefined {
+  try {
+    return parseWsDiscovery(msg);
+  } catch (error) {
+    const reason = error instanceof XmlRejected ? error.message : String(error);
+    options.onRejected?.(`${from.address}:${from.port}`, reason);
+    return undefined;
+  }
+}
+
+/**
+ * Sends one Probe for NetworkVideoTransmitter to the multicast group (when `multicast`) and to
+ * each unicast address, then collects ProbeMatches for `windowMs`. Endpoints are merged by uuid.
+ */
+export async function probeOnce(
+  params: { windowMs: number; multicast: boolean; unicastAddresses: string[]; signal?: AbortSignal },
+  options: WsDiscoveryEndpointOptions = {},
+): Promise<AnnouncedEndpoint[]> {
+  const port = options.port ?? WS_DISCOVERY_PORT;
+  const group = options.multicastAddress ?? WS_DISCOVERY_MULTICAST_ADDRESS;
+  const socket = createSocket({ type: 'udp4', reuseAddr: true });
+  const found = new Map<string, AnnouncedEndpoint>();
+  const { messageId, xml } = buildProbe();
+  socket.on('error', () => undefined); // send errors (unreachable hosts) are per-target, not fatal
+  socket.on('message', (msg, from) => {
+    const message = decode(msg, from, options);
+    if (message?.kind !== 'probeMatches') return;
+    // A reply to someone else's probe (RelatesTo set and different) is not ours to count.
+    if (message.relatesTo !== undefined && message.relatesTo !== messageId) return;
+    for (const endpoint of message.endpoints) {
+      if (found.size >= MAX_ENDPOINTS_PER_PROBE && !found.has(endpoint.uuid)) break;
+      const known = found.get(endpoint.uuid);
+      if (known) {
+        known.xaddrs = [...new Set([...known.xaddrs, ...endpoint.xaddrs])].slice(0, 8);
+      } else {
+        found.set(endpoint.uuid, { ...endpoint, xaddrs: endpoint.xaddrs.slice(0, 8) });
+      }
+    }
+  });
+  try {
+    await bind(socket, 0, options.multicastInterface);
+    if (options.multicastInterface) socket.setMulticastInterface(options.multicastInterface);
+    socket.setMulticastTTL(1);
+    socket.setMulticastLoopback(true);
+    const payload = Buffer.from(xml, 'utf8');
+    const sends: Array<Promise<void>> = [];
+    const sendTo = (host: string): Promise<void> =>
+      new Promise((resolve) => socket.send(payload, port, host, () => resolve()));
+    if (params.multicast) sends.push(sendTo(group));
+    for (const host of params.unicastAddresses) sends.push(sendTo(host));
+    await Promise.all(sends);
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, params.windowMs);
+      params.signal?.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        { once: true },
+      );
+    });
+  } finally {
+    socket.close();
+  }
+  return [...found.values()];
+}
+
+export type Announcement = { kind: 'hello'; endpoint: AnnouncedEndpoint } | { kind: 'bye'; uuid: string };
+
+/** Listens on the WS-Discovery group for Hello and Bye until `close` is called. */
+export class AnnouncementListener {
+  private constructor(private readonly socket: Socket) {}
+
+  static async start(
+    onAnnouncement: (announcement: Announcement) => void,
+    options: WsDiscoveryEndpointOptions = {},
+  ): Promise<AnnouncementListener> {
+    const socket = createSocket({ type: 'udp4', reuseAddr: true });
+    socket.on('error', (error) => options.onRejected?.('socket', error.message));
+    socket.on('message', (msg, from) => {
+      const message = decode(msg, from, options);
+      if (message?.kind === 'hello') onAnnouncement({ kind: 'hello', endpoint: message.endpoint });
+      else if (message?.kind === 'bye') onAnnouncement({ kind: 'bye', uuid: message.uuid });
+    });
+    await bind(socket, options.port ?? WS_DISCOVERY_PORT);
+    socket.addMembership(options.multicastAddress ?? WS_DISCOVERY_MULTICAST_ADDRESS, options.multicastInterface);
+    return new AnnouncementListener(socket);
+  }
+
+  close(): void {
+    try {
+      this.socket.close();
+    } catch {
+      // already closed
+    }
+  }
+}

@@ -1,0 +1,16 @@
+// A node-opcua server in its own process, registered with an LDS, for tests that must kill it
+// without a goodbye (SIGKILL): the LDS keeps listing it, as after a power cut.
+//   node --import tsx run-test-server.ts <pki dir> <application name> <lds url> [host]
+// With a host it can run inside a network namespace (ip netns exec <ns> node ...).
+// Prints "READY <endpoint url>" once registered.
+import { startServer } from './test-peers.ts';
+
+const [pkiBase, name, ldsUrl, host] = process.argv.slice(2);
+if (!pkiBase || !name || !ldsUrl) {
+  process.stderr.write('usage: run-test-server.ts <pki dir> <application name> <lds url> [host]\n');
+  process.exit(2);
+}
+const { url, registered } = await startServer(pkiBase, name, ldsUrl, host);
+await registered;
+// node-opcua writes its own warnings to stdout; the marker tells our line apart.
+process.stdout.write(`READY ${url}\n`);
