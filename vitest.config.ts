@@ -1,17 +1,30 @@
-// Two test tiers: "unit" needs no cluster and runs in seconds; "integration" runs against a
-// real etcd + kube-apiserver (+ scheduler and controller-manager) started once per run.
+// Three test tiers. "unit": pure logic, no cluster and no peers, in seconds. "peers": real
+// protocol peers (camera simulator, OPC UA servers, libmodbus/pymodbus, umockdev, btvirt) on
+// loopback or ptys, no cluster; files named *.peer.test.ts. "integration": a real etcd +
+// kube-apiserver (+ scheduler and controller-manager) started once per run.
 import { defineConfig } from 'vitest/config';
+
+const everywhere = '{agent,controller,discovery-handlers,crds,lib,cli,test}/**';
 
 export default defineConfig({
   test: {
-    // Two cores: the control plane needs one; test files take turns on the other.
-    fileParallelism: false,
     projects: [
       {
         test: {
           name: 'unit',
-          include: ['{agent,controller,discovery-handlers,crds,lib,cli,test}/**/*.test.ts'],
+          include: [`${everywhere}/*.test.ts`],
+          exclude: ['test/integration/**', '**/*.peer.test.ts', '**/node_modules/**'],
+        },
+      },
+      {
+        test: {
+          name: 'peers',
+          include: [`${everywhere}/*.peer.test.ts`],
           exclude: ['test/integration/**', '**/node_modules/**'],
+          testTimeout: 60_000,
+          // Peers bind ports, ptys and network namespaces: one file at a time.
+          pool: 'forks',
+          poolOptions: { forks: { singleFork: true } },
         },
       },
       {
@@ -21,6 +34,9 @@ export default defineConfig({
           globalSetup: ['test/control-plane/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
+          // Two cores: the control plane needs one; test files take turns on the other.
+          pool: 'forks',
+          poolOptions: { forks: { singleFork: true } },
         },
       },
     ],

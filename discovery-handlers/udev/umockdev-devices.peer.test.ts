@@ -20,6 +20,30 @@ const quiet = new Logger({}, 'error', { write: () => undefined });
 const devnodes = (devices: DiscoveredDevice[]) => devices.flatMap((device) => device.deviceSpecs.map((spec) => spec.hostPath));
 const rulesDetails = (...rules: string[]) => JSON.stringify({ udevRules: rules });
 
+/**
+ * Reads snapshots until one satisfies `done`. A sysfs poll can land in the middle of a plug or
+ * unplug (the testbed adds and removes devices one at a time), so an intermediate snapshot is
+ * legitimate; what matters is that the final state arrives without a restart.
+ */
+async function snapshotUntil(
+  stream: AsyncIterator<DiscoveredDevice[]>,
+  done: (devices: DiscoveredDevice[]) => boolean,
+  timeoutMs: number,
+): Promise<DiscoveredDevice[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const left = deadline - Date.now();
+    if (left <= 0) throw new Error(`no matching snapshot within ${timeoutMs} ms`);
+    const next = await Promise.race([
+      stream.next(),
+      new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), left)),
+    ]);
+    if (next === 'timeout') throw new Error(`no matching snapshot within ${timeoutMs} ms`);
+    if (next.done) throw new Error('the stream ended');
+    if (done(next.value)) return next.value;
+  }
+}
+
 let testbed: UmockdevTestbed;
 const processes: HandlerProcess[] = [];
 
@@ -140,13 +164,12 @@ describe('udev hotplug on an umockdev testbed', () => {
     const stream = handler.discover({ details: rulesDetails('SUBSYSTEM=="video4linux"'), properties: {} }, controller.signal)[Symbol.asyncIterator]();
     expect((await stream.next()).value).toEqual([]);
 
-    const plugged = stream.next();
     await testbed.load('usb-webcam.umockdev');
-    expect(devnodes((await plugged).value ?? [])).toEqual(['/dev/video0', '/dev/video1']);
+    const plugged = await snapshotUntil(stream, (d) => devnodes(d).length === 2, 10_000);
+    expect(devnodes(plugged)).toEqual(['/dev/video0', '/dev/video1']);
 
-    const unplugged = stream.next();
     await testbed.unload('usb-webcam.umockdev');
-    expect((await unplugged).value).toEqual([]);
+    expect(await snapshotUntil(stream, (d) => d.length === 0, 10_000)).toEqual([]);
     controller.abort();
   }, 30_000);
 });
