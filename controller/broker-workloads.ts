@@ -19,6 +19,10 @@ import { controllerOwner } from './owner-reference.ts';
 import { pinToNode, substitutePlaceholder } from './pod-spec-edits.ts';
 import { specHash } from './spec-hash.ts';
 
+export function brokerPodSpecHash(configuration: Configuration): string {
+  return specHash(configuration.spec.brokerSpec?.brokerPodSpec ?? null);
+}
+
 /** The broker Pod for `instance` on `node`, or undefined when the Configuration has no brokerPodSpec. */
 export function buildBrokerPod(configuration: Configuration, instance: Instance, node: string): V1Pod | undefined {
   const userSpec = configuration.spec.brokerSpec?.brokerPodSpec;
@@ -40,7 +44,9 @@ export function buildBrokerPod(configuration: Configuration, instance: Instance,
       name,
       namespace: instance.metadata.namespace,
       labels,
-      annotations: { [SPEC_HASH_ANNOTATION]: specHash({ labels, spec }) },
+      // The hash is of the user's brokerPodSpec: everything else in the pod follows from its
+      // name, so equal hashes mean an up-to-date broker.
+      annotations: { [SPEC_HASH_ANNOTATION]: brokerPodSpecHash(configuration) },
       ownerReferences: [controllerOwner('Instance', instance.metadata)],
     },
     spec,
