@@ -3,13 +3,14 @@
 // holds the leader Lease, reconciles that carry out the pure decisions of broker-plan.ts,
 // configuration-service-plan.ts and node-loss.ts. Every write uses the field manager
 // akri.sh/controller and touches only what the controller owns.
-import type { KubeConfig, V1Job, V1Node, V1Pod, V1Service } from '@kubernetes/client-node';
+import type { V1Job, V1Node, V1Pod, V1Service } from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
 import type { Configuration } from '../lib/crd/configuration.ts';
 import { AKRI_API_VERSION, CONFIGURATION_PLURAL, INSTANCE_PLURAL } from '../lib/crd/group.ts';
 import type { Instance } from '../lib/crd/instance.ts';
+import { EventPacer } from './event-pacer.ts';
 import { EventRecorder, type EventType } from '../lib/kube/event-recorder.ts';
-import { KubeApiError, kubeRequest, serverSideApply } from '../lib/kube/raw-request.ts';
+import { KubeApiError, kubeRequest, serverSideApply, type KubeEndpoint } from '../lib/kube/raw-request.ts';
 import type { Logger } from '../lib/observability/logger.ts';
 import { LeaderElector } from '../lib/reconcile/leader-election.ts';
 import { WatchCache, objectKey, type KubeObject } from '../lib/reconcile/watch-cache.ts';
@@ -22,7 +23,7 @@ import { isNodeReady, nodeLossPatch } from './node-loss.ts';
 import { RecreateBackoff } from './recreate-backoff.ts';
 
 export interface BrokerControllerOptions {
-  kc: KubeConfig;
+  kc: KubeEndpoint;
   /** This replica's name in the leader Lease and in Events (e.g. the pod name). */
   identity: string;
   logger: Logger;
@@ -60,6 +61,7 @@ export class BrokerController {
   private readonly elector: LeaderElector;
   private readonly events: EventRecorder;
   private readonly backoff = new RecreateBackoff();
+  private readonly eventPacer = new EventPacer();
   private readonly clock: QueueClock;
   private readonly log: Logger;
   private queue: WorkQueue | undefined;
@@ -328,12 +330,8 @@ export class BrokerController {
   private event(instance: Instance | undefined, type: EventType, reason: string, message: string): void {
     if (!instance) return;
     this.count('create', 'events', 2); // the recorder reads, then creates or bumps
-    void this.events.record(
-      { apiVersion: AKRI_API_VERSION, kind: 'Instance', name: instance.metadata.name ?? '', namespace: instance.metadata.namespace, uid: instance.metadata.uid },
-      type,
-      reason,
-      message,
-    );
+    const target = { apiVersion: AKRI_API_VERSION, kind: 'Instance', name: instance.metadata.name ?? '', namespace: instance.metadata.namespace, uid: instance.metadata.uid };
+    this.eventPacer.push(() => this.events.record(target, type, reason, message));
   }
 
   private async execute(ops: BrokerOperation[], instance: Instance | undefined, ns: string, log: Logger): Promise<void> {

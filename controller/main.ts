@@ -5,9 +5,9 @@
 import { createServer } from 'node:http';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
-import type { KubeConfig } from '@kubernetes/client-node';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { loadKubeConfig } from '../lib/kube/kube-config.ts';
+import { LiteKubeConfig, UnsupportedKubeConfig } from '../lib/kube/lite-kube-config.ts';
+import type { KubeEndpoint } from '../lib/kube/raw-request.ts';
 import { Logger, type LogLevel } from '../lib/observability/logger.ts';
 import { BrokerController } from './broker-controller.ts';
 
@@ -64,9 +64,22 @@ if (!['debug', 'info', 'warn', 'error'].includes(level)) fail(`--log-level must 
 const identity = values.identity ?? process.env.POD_NAME ?? hostname();
 const logger = new Logger({ component: 'controller', identity }, level);
 
-let kc: KubeConfig;
+// The small reader first: client-node's KubeConfig alone costs ~80 MiB of memory, which an
+// edge cluster's controller should not pay unless its kubeconfig needs it (exec plugins...).
+async function loadConfig(path: string | undefined): Promise<KubeEndpoint> {
+  try {
+    return LiteKubeConfig.load(path);
+  } catch (err) {
+    if (!(err instanceof UnsupportedKubeConfig)) throw err;
+    logger.info('kubeconfig needs client-node; loading it', { reason: err.message });
+    const { loadKubeConfig } = await import('../lib/kube/kube-config.ts');
+    return loadKubeConfig(path);
+  }
+}
+
+let kc: KubeEndpoint;
 try {
-  kc = loadKubeConfig(values.kubeconfig);
+  kc = await loadConfig(values.kubeconfig);
 } catch (err) {
   fail((err as Error).message);
 }

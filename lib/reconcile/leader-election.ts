@@ -2,13 +2,12 @@
 // the Lease every retry period; another candidate takes it over only once it has seen the same
 // record unchanged for a whole lease duration (measured on its own clock, so clock skew between
 // machines does not matter). A leader that cannot renew within the renew deadline steps down.
-import type { KubeConfig } from '@kubernetes/client-node';
-import { KubeApiError, kubeRequest } from '../kube/raw-request.ts';
+import { KubeApiError, kubeRequest, type KubeEndpoint } from '../kube/raw-request.ts';
 import type { Logger } from '../observability/logger.ts';
 import { realClock, type QueueClock } from './work-queue.ts';
 
 export interface LeaderElectionOptions {
-  kc: KubeConfig;
+  kc: KubeEndpoint;
   namespace: string;
   name: string;
   identity: string;

@@ -3,8 +3,8 @@
 // resource version") or fails in any way, it lists again and reports the difference as events,
 // so no change is lost and nothing crashes. A periodic resync lets level-triggered reconcilers
 // repair drift that no event announced.
-import { Watch, type KubeConfig } from '@kubernetes/client-node';
-import { kubeRequest } from '../kube/raw-request.ts';
+import { kubeRequest, type KubeEndpoint } from '../kube/raw-request.ts';
+import { watchStream } from '../kube/watch-stream.ts';
 import type { Logger } from '../observability/logger.ts';
 import { realClock, type QueueClock } from './work-queue.ts';
 
@@ -15,7 +15,7 @@ export interface KubeObject {
 export type CacheEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
 export interface WatchCacheOptions<T> {
-  kc: KubeConfig;
+  kc: KubeEndpoint;
   /** The collection, e.g. /api/v1/pods or /apis/akri.sh/v0/namespaces/x/instances. */
   path: string;
   labelSelector?: string;
@@ -35,6 +35,11 @@ export interface WatchCacheOptions<T> {
   onResync?: () => void;
   /** Called for every request sent to the API server (for request accounting). */
   onRequest?: (verb: 'list' | 'watch') => void;
+  /**
+   * Trims each object before it is stored (default: drops metadata.managedFields, which
+   * reconcilers never read and which is often the larger part of an object).
+   */
+  transform?: (obj: T) => T;
   /** Called when the cache lists again after a failed or expired watch. */
   onRelist?: () => void;
 }
@@ -62,7 +67,7 @@ export class WatchCache<T extends KubeObject> {
   private stopped = false;
   private synced = false;
   private generation = 0;
-  private abort: AbortController | undefined;
+  private abort: (() => void) | undefined;
   private relistTimer: unknown;
   private resyncTimer: unknown;
   private failures = 0;
@@ -91,7 +96,7 @@ export class WatchCache<T extends KubeObject> {
   stop(): void {
     this.stopped = true;
     this.generation++;
-    this.abort?.abort();
+    this.abort?.();
     if (this.relistTimer !== undefined) this.clock.clearTimeout(this.relistTimer);
     if (this.resyncTimer !== undefined) this.clock.clearTimeout(this.resyncTimer);
   }
@@ -106,6 +111,13 @@ export class WatchCache<T extends KubeObject> {
 
   get size(): number {
     return this.store.size;
+  }
+
+  private transform(obj: T): T {
+    if (this.options.transform) return this.options.transform(obj);
+    const metadata = obj.metadata as (KubeObject['metadata'] & { managedFields?: unknown }) | undefined;
+    if (metadata?.managedFields !== undefined) delete metadata.managedFields;
+    return obj;
   }
 
   byLabel(label: string, value: string): T[] {
@@ -135,7 +147,8 @@ export class WatchCache<T extends KubeObject> {
     }
   }
 
-  private put(obj: T): void {
+  private put(raw: T): void {
+    const obj = this.transform(raw);
     const key = objectKey(obj);
     const old = this.store.get(key);
     this.index(key, old, false);
@@ -155,7 +168,7 @@ export class WatchCache<T extends KubeObject> {
   private async relist(): Promise<void> {
     if (this.stopped) return;
     const generation = ++this.generation;
-    this.abort?.abort();
+    this.abort?.();
     try {
       const items: T[] = [];
       let cont: string | undefined;
@@ -197,7 +210,7 @@ export class WatchCache<T extends KubeObject> {
   private scheduleRelist(): void {
     if (this.stopped || this.relistTimer !== undefined) return;
     this.generation++; // callbacks of the failed watch are ignored from here on
-    this.abort?.abort();
+    this.abort?.();
     const base = this.options.relistDelayMs ?? 500;
     const delay = Math.min(this.options.maxRelistDelayMs ?? 30_000, base * 2 ** this.failures);
     this.failures++;
@@ -219,48 +232,49 @@ export class WatchCache<T extends KubeObject> {
       timeoutSeconds: this.options.watchTimeoutSeconds ?? 300,
       labelSelector: this.options.labelSelector,
     };
-    new Watch(this.options.kc)
-      .watch(
-        this.options.path,
-        query,
-        (phase: string, obj: unknown) => {
-          if (generation !== this.generation) return;
-          const o = obj as T & WatchStatus;
-          switch (phase) {
-            case 'ADDED':
-            case 'MODIFIED':
-              this.put(o);
-              break;
-            case 'DELETED':
-              this.remove(objectKey(o));
-              break;
-            case 'BOOKMARK':
-              break;
-            case 'ERROR':
-              expired = true;
-              this.options.logger.info('watch ended by the server; relisting', { path: this.options.path, code: o.code, reason: o.reason, message: o.message });
-              return;
-            default:
-              return;
-          }
-          // Reset the relist backoff only once a watch works, so a watch that always fails
-          // right after a good list does not relist in a tight loop.
-          this.failures = 0;
-          const rv = o.metadata?.resourceVersion;
-          if (rv) this.resourceVersion = rv;
-        },
-        (err: unknown) => {
-          if (this.stopped || generation !== this.generation) return;
-          if (expired || err) {
-            if (err) this.options.logger.info('watch failed; relisting', { path: this.options.path, error: (err as Error).message ?? String(err) });
-            this.scheduleRelist();
-          } else {
-            this.watch(generation); // a normal server-side timeout: resume where we were
-          }
-        },
-      )
+    watchStream(
+      this.options.kc,
+      this.options.path,
+      query,
+      ({ type, object }) => {
+        if (generation !== this.generation) return;
+        const o = object as T & WatchStatus;
+        switch (type) {
+          case 'ADDED':
+          case 'MODIFIED':
+            this.put(o);
+            break;
+          case 'DELETED':
+            this.remove(objectKey(o));
+            break;
+          case 'BOOKMARK':
+            break;
+          case 'ERROR':
+            expired = true;
+            this.options.logger.info('watch ended by the server; relisting', { path: this.options.path, code: o.code, reason: o.reason, message: o.message });
+            return;
+          default:
+            return;
+        }
+        // Reset the relist backoff only once a watch works, so a watch that always fails
+        // right after a good list does not relist in a tight loop.
+        this.failures = 0;
+        const rv = o.metadata?.resourceVersion;
+        if (rv) this.resourceVersion = rv;
+      },
+      (err) => {
+        if (this.stopped || generation !== this.generation) return;
+        if (expired || err) {
+          if (err) this.options.logger.info('watch failed; relisting', { path: this.options.path, error: err.message });
+          this.scheduleRelist();
+        } else {
+          this.watch(generation); // a normal server-side timeout: resume where we were
+        }
+      },
+      (query.timeoutSeconds + 30) * 1000,
+    )
       .then((abort) => {
-        if (generation !== this.generation) abort.abort();
+        if (generation !== this.generation) abort();
         else this.abort = abort;
       })
       .catch((err: unknown) => {
