@@ -73,6 +73,7 @@ beforeAll(async () => {
     leaseNamespace: cluster.namespace,
     leaseDurationMs: 4000,
     rolloutBatch: 2,
+    lostNodeGraceMs: 4000,
   });
   await controller.start();
   await eventually(async () => controller.isLeader, 20_000, 'the controller to become leader');
@@ -261,5 +262,21 @@ describe('node loss', () => {
     const managers = (later.metadata.managedFields ?? []).map((m) => m.manager);
     expect(managers).toEqual(expect.arrayContaining([keeper, `dp-${keeper}`]));
     expect((await instanceEvents(instance)).includes('NodeLost')).toBe(true);
+  });
+
+  it('a local Instance whose node stays lost past the grace period is deleted', async () => {
+    const node = nodes[1];
+    const instance = 'cam-0c0c0c';
+    await kubelet.advertise({ [`akri.sh/${instance}`]: '1' });
+    await agentApplyInstance(cluster.kc, cluster.namespace, instance, node, { configurationName: 'cam', shared: false });
+    await eventually(async () => (await pods(`akri.sh/instance=${instance}`)).some((p) => p.metadata?.name === `${instance}-pod` && p.spec?.nodeName === node) || undefined, 30_000, 'the local broker');
+
+    const lostAt = Date.now();
+    await kubelet.takeDown(node);
+    await eventually(async () => (await getInstance(cluster.kc, cluster.namespace, instance)).spec.nodes?.length === 0 || undefined, 30_000, 'the node to leave the local Instance');
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await exists(`/apis/akri.sh/v0/namespaces/${cluster.namespace}/instances/${instance}`)).toBe(true); // still within the grace period
+    await eventually(async () => !(await exists(`/apis/akri.sh/v0/namespaces/${cluster.namespace}/instances/${instance}`)) || undefined, 30_000, 'the local Instance to be deleted');
+    expect(Date.now() - lostAt).toBeGreaterThanOrEqual(4000);
   });
 });
