@@ -65,8 +65,8 @@ export class BrokerController {
   private readonly clock: QueueClock;
   private readonly log: Logger;
   private queue: WorkQueue | undefined;
-  /** Pod keys deleted for a spec change and not yet gone, per Configuration key: the rollout's in-flight set. */
-  private readonly replacing = new Map<string, Set<string>>();
+  /** Pods deleted for a spec change and not yet gone (key → when), per Configuration key. */
+  private readonly replacing = new Map<string, Map<string, number>>();
   private readonly orphanedSince = new Map<string, number>();
   private readonly nodeRemovedAt = new Map<string, number>();
   private started = false;
@@ -183,7 +183,7 @@ export class BrokerController {
   private onOwned(type: string, obj: KubeObject): void {
     const ns = obj.metadata?.namespace ?? '';
     const labels = obj.metadata?.labels ?? {};
-    if (type === 'DELETED') for (const set of this.replacing.values()) set.delete(objectKey(obj));
+    if (type === 'DELETED') for (const reserved of this.replacing.values()) reserved.delete(objectKey(obj));
     if (labels[INSTANCE_LABEL]) this.add(`${INSTANCE_KEY}${ns}/${labels[INSTANCE_LABEL]}`);
     if (labels[CONFIGURATION_LABEL]) this.add(`${CONFIGURATION_KEY}${ns}/${labels[CONFIGURATION_LABEL]}`);
   }
@@ -229,10 +229,7 @@ export class BrokerController {
     const configuration = this.configurations.get(`${ns}/${instance.spec.configurationName}`);
     if (!configuration) return; // nothing to run until the Configuration exists
     const cfgKey = objectKey(configuration);
-    const inFlight = this.replacing.get(cfgKey) ?? new Set<string>();
-    for (const pod of this.pods.byLabel(CONFIGURATION_LABEL, configuration.metadata.name ?? '')) {
-      if (pod.metadata?.namespace === ns && pod.metadata.deletionTimestamp && pod.metadata.labels?.[TARGET_NODE_LABEL]) inFlight.add(objectKey(pod));
-    }
+    const inFlight = this.rolloutInFlight(cfgKey, ns, configuration.metadata.name ?? '', now);
     const pods = this.pods.byLabel(INSTANCE_LABEL, name).filter((p) => p.metadata?.namespace === ns);
     const plan = planBrokers({
       configuration,
@@ -241,17 +238,42 @@ export class BrokerController {
       jobs: this.jobs.byLabel(INSTANCE_LABEL, name).filter((j) => j.metadata?.namespace === ns),
       service: this.services.get(`${ns}/${serviceName(name)}`),
       usableNodes: new Set((instance.spec.nodes ?? []).filter((n) => this.usable(n))),
-      rolloutBudget: Math.max(0, (this.options.rolloutBatch ?? 3) - inFlight.size),
+      rolloutBudget: Math.max(0, (this.options.rolloutBatch ?? 3) - inFlight),
       recreateNotBefore: (pod) => this.backoff.notBefore(`${ns}/${pod}`, now),
       createdBefore: (pod) => this.backoff.createdBefore(`${ns}/${pod}`),
       now,
     });
     // Reserve the rollout budget before the first await, so concurrent reconciles of the same
     // Configuration's Instances cannot together replace more than the batch.
-    for (const op of plan.operations) if (op.kind === 'deletePod' && op.reason === 'SpecChanged') inFlight.add(`${ns}/${op.name}`);
-    if (inFlight.size > 0) this.replacing.set(cfgKey, inFlight);
+    for (const op of plan.operations) {
+      if (op.kind !== 'deletePod' || op.reason !== 'SpecChanged') continue;
+      const reserved = this.replacing.get(cfgKey) ?? new Map<string, number>();
+      reserved.set(`${ns}/${op.name}`, now);
+      this.replacing.set(cfgKey, reserved);
+    }
     await this.execute(plan.operations, instance, ns, log);
     if (plan.requeueAfterMs !== undefined) this.queue?.addAfter(INSTANCE_KEY + key, plan.requeueAfterMs);
+  }
+
+  /**
+   * Brokers of a Configuration being replaced right now: those we deleted for a spec change
+   * (until they are gone; a reservation covers the moment before our cache sees the deletion)
+   * and any other terminating broker on a live node. Brokers stuck terminating on a lost node
+   * do not count, or a dead node would stall every rollout.
+   */
+  private rolloutInFlight(cfgKey: string, ns: string, configuration: string, now: number): number {
+    const reserved = this.replacing.get(cfgKey) ?? new Map<string, number>();
+    const onLiveNode = (pod: V1Pod) => this.usable(pod.metadata?.labels?.[TARGET_NODE_LABEL] ?? '');
+    for (const [key, at] of reserved) {
+      const pod = this.pods.get(key);
+      if (!pod || !onLiveNode(pod) || (!pod.metadata?.deletionTimestamp && now - at > 10_000)) reserved.delete(key);
+    }
+    let count = reserved.size;
+    for (const pod of this.pods.byLabel(CONFIGURATION_LABEL, configuration)) {
+      const key = objectKey(pod);
+      if (pod.metadata?.namespace === ns && pod.metadata.deletionTimestamp && pod.metadata.labels?.[TARGET_NODE_LABEL] && onLiveNode(pod) && !reserved.has(key)) count++;
+    }
+    return count;
   }
 
   private async reconcileConfiguration(key: string): Promise<void> {
