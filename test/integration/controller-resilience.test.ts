@@ -81,8 +81,8 @@ describe('two controller replicas', () => {
     children.get(leader)?.kill('SIGKILL');
     await eventually(async () => (await kubeRequest<Lease>(cluster.kc, { method: 'GET', path: leasePath })).spec.holderIdentity === follower || undefined, 30_000, 'the follower to take the Lease');
     const handoverMs = Date.now() - killedAt;
-    // Lease duration 4 s, plus one retry period and the request round trips.
-    expect(handoverMs).toBeLessThan(4000 + 3000);
+    // Lease duration 4 s, plus a retry period and request round trips on a busy machine.
+    expect(handoverMs).toBeLessThan(4000 + 4000);
 
     // The new leader does the work: a new device gets its broker, a deleted broker comes back.
     await agentApplyInstance(cluster.kc, ns, 'cam-e5e5e5', node, { configurationName: 'cam', shared: true });
