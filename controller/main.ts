@@ -29,23 +29,30 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-const { values } = parseArgs({
-  options: {
-    kubeconfig: { type: 'string' },
-    identity: { type: 'string' },
-    namespace: { type: 'string' },
-    'lease-namespace': { type: 'string' },
-    'lease-name': { type: 'string' },
-    'lease-duration': { type: 'string' },
-    'rollout-batch': { type: 'string' },
-    'lost-node-grace': { type: 'string' },
-    resync: { type: 'string' },
-    'metrics-port': { type: 'string' },
-    'log-level': { type: 'string' },
-    help: { type: 'boolean' },
-  },
-  strict: true,
-});
+function parseFlags() {
+  try {
+    return parseArgs({
+      options: {
+        kubeconfig: { type: 'string' },
+        identity: { type: 'string' },
+        namespace: { type: 'string' },
+        'lease-namespace': { type: 'string' },
+        'lease-name': { type: 'string' },
+        'lease-duration': { type: 'string' },
+        'rollout-batch': { type: 'string' },
+        'lost-node-grace': { type: 'string' },
+        resync: { type: 'string' },
+        'metrics-port': { type: 'string' },
+        'log-level': { type: 'string' },
+        help: { type: 'boolean' },
+      },
+      strict: true,
+    });
+  } catch (err) {
+    fail((err as Error).message);
+  }
+}
+const { values } = parseFlags();
 if (values.help) {
   process.stdout.write(`${usage}\n`);
   process.exit(0);
@@ -81,7 +88,7 @@ let kc: KubeEndpoint;
 try {
   kc = await loadConfig(values.kubeconfig);
 } catch (err) {
-  fail((err as Error).message);
+  fail(`cannot load the kubeconfig${values.kubeconfig ? ` ${values.kubeconfig}` : ''}: ${(err as Error).message}`);
 }
 
 const registry = new Registry();
