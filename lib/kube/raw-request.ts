@@ -3,7 +3,16 @@
 // schema), and its server-side-apply calls need content-type plumbing; this sends JSON as is.
 import { request } from 'node:https';
 import { request as httpRequest, type RequestOptions } from 'node:http';
-import type { KubeConfig } from '@kubernetes/client-node';
+
+/**
+ * What a request needs from a kubeconfig: the server, and TLS and auth applied to the request.
+ * client-node's KubeConfig has this shape; so has LiteKubeConfig, which spares a small process
+ * from loading client-node at all.
+ */
+export interface KubeEndpoint {
+  getCurrentCluster(): { server: string } | null;
+  applyToHTTPSOptions(options: RequestOptions & { rejectUnauthorized?: boolean }): Promise<void>;
+}
 
 export class KubeApiError extends Error {
   constructor(
@@ -26,7 +35,7 @@ export interface KubeRequest {
   timeoutMs?: number;
 }
 
-export async function kubeRequest<T = unknown>(kc: KubeConfig, req: KubeRequest): Promise<T> {
+export async function kubeRequest<T = unknown>(kc: KubeEndpoint, req: KubeRequest): Promise<T> {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('the kubeconfig names no current cluster');
   const url = new URL(cluster.server.replace(/\/$/, '') + req.path);
@@ -70,7 +79,7 @@ export async function kubeRequest<T = unknown>(kc: KubeConfig, req: KubeRequest)
 }
 
 /** Server-side apply of a whole object under `fieldManager`. */
-export function serverSideApply<T>(kc: KubeConfig, path: string, object: unknown, fieldManager: string, force = false): Promise<T> {
+export function serverSideApply<T>(kc: KubeEndpoint, path: string, object: unknown, fieldManager: string, force = false): Promise<T> {
   return kubeRequest<T>(kc, {
     method: 'PATCH',
     path,
