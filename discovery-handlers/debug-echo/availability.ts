@@ -10,8 +10,12 @@ export class DebugEchoAvailability extends EventEmitter {
   constructor(
     /** Akri's default is /tmp/debug-echo-availability.txt; undefined disables the file. */
     readonly file?: string,
+    /** A wider switch this one also obeys, e.g. one shared medium seen by several nodes. */
+    private readonly parent?: DebugEchoAvailability,
   ) {
     super();
+    this.setMaxListeners(0); // one listener per open Discover stream
+    parent?.on('change', () => this.emit('change'));
   }
 
   /** Takes one description offline, or every device when none is given. */
@@ -31,6 +35,7 @@ export class DebugEchoAvailability extends EventEmitter {
 
   isOnline(description: string): boolean {
     if (this.allOffline || this.offline.has(description)) return false;
+    if (this.parent && !this.parent.isOnline(description)) return false;
     return !this.fileSaysOffline();
   }
 
