@@ -53,6 +53,9 @@ export class InstanceWriter {
   async leave(namespace: string, name: string, spec: Instance['spec']): Promise<void> {
     const path = instancePath(namespace, name);
     await this.setFinalizer(namespace, name, false);
+    const others = (spec.nodes ?? []).filter((n) => n !== this.node);
+    // The last node out deletes it outright, so no one sees an Instance with no nodes.
+    if (others.length === 0) return this.delete(path);
     let remaining: string[];
     try {
       const stored = await this.api.apply<Instance>(
@@ -72,11 +75,14 @@ export class InstanceWriter {
       if (isNotFound(err)) return;
       throw err;
     }
-    if (remaining.length === 0) {
-      await this.api.request({ method: 'DELETE', path }).catch((err: unknown) => {
-        if (!isNotFound(err)) throw err;
-      });
-    }
+    // Another node left at the same moment: whoever sees the set empty deletes.
+    if (remaining.length === 0) await this.delete(path);
+  }
+
+  private async delete(path: string): Promise<void> {
+    await this.api.request({ method: 'DELETE', path }).catch((err: unknown) => {
+      if (!isNotFound(err)) throw err;
+    });
   }
 
   /** Adds or removes this node's finalizer; undefined when the Instance is gone. */

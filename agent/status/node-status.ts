@@ -20,6 +20,7 @@ function condition(type: string, ok: boolean, reason: string, message: string): 
 
 export function nodeStatus(i: NodeStatusInput): NodeDiscoveryStatus {
   const streaming = i.endpoints.filter((e) => e.state === 'Streaming');
+  const connecting = i.endpoints.filter((e) => e.state === 'Connecting');
   const invalid = i.endpoints.find((e) => e.state === 'InvalidDetails');
   const registered = i.endpoints.length > 0;
   let state: NodeDiscoveryStatus['state'];
@@ -33,12 +34,15 @@ export function nodeStatus(i: NodeStatusInput): NodeDiscoveryStatus {
   } else if (!registered) {
     state = 'WaitingForHandler';
     message = `no discovery handler named ${i.handler} has registered on node ${i.node}; waiting for it`;
-  } else if (streaming.length === 0) {
+  } else if (streaming.length === 0 && connecting.length === 0) {
     state = 'HandlerUnavailable';
     message = `discovery handler ${i.handler} is registered but not answering: ${i.endpoints.map((e) => e.error ?? e.state).join('; ')}`;
   } else {
     state = 'Discovering';
-    message = `${i.instances} instance(s) from ${streaming.length} endpoint(s) of ${i.handler}`;
+    message =
+      streaming.length > 0
+        ? `${i.instances} instance(s) from ${streaming.length} endpoint(s) of ${i.handler}`
+        : `connecting to ${connecting.length} endpoint(s) of ${i.handler}`;
   }
   const conditions: Condition[] = [
     condition(

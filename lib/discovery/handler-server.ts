@@ -77,11 +77,7 @@ async function runDiscover(
   } catch (err) {
     if (abort.signal.aborted) return;
     const invalid = err instanceof InvalidDiscoveryDetails;
-    call.destroy(
-      Object.assign(new Error((err as Error).message), {
-        code: invalid ? status.INVALID_ARGUMENT : status.UNKNOWN,
-        details: (err as Error).message,
-      }),
-    );
+    // grpc-js turns an 'error' event on a server stream into the call's final status.
+    call.emit('error', { code: invalid ? status.INVALID_ARGUMENT : status.UNKNOWN, details: (err as Error).message });
   }
 }
