@@ -1,12 +1,12 @@
 // One node's agent: the Registration server for discovery handlers, the watch-fed caches of
 // Configurations and Instances, a work queue of Configuration keys, and /metrics. Everything
 // node-specific is injected, so a test process can run several agents as several nodes.
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
 import type { Configuration } from '../lib/crd/configuration.ts';
 import type { Instance } from '../lib/crd/instance.ts';
 import type { DiscoveryHandler } from '../lib/discovery/handler.ts';
 import { EventRecorder } from '../lib/kube/event-recorder.ts';
+import type { KubeAccess } from '../lib/kube/raw-request.ts';
 import type { Logger } from '../lib/observability/logger.ts';
 import { WorkQueue } from '../lib/reconcile/work-queue.ts';
 import { ConfigurationReconciler } from './configuration/configuration-reconciler.ts';
@@ -22,7 +22,8 @@ export interface AgentOptions {
   nodeName: string;
   /** Where handlers find agent-registration.sock and put their own sockets (Akri: /var/lib/akri). */
   handlersDir: string;
-  kubeConfig: KubeConfig;
+  /** client-node's KubeConfig, or the agent's lighter loader (agent/kube/light-kube-config.ts). */
+  kubeConfig: KubeAccess;
   logger: Logger;
   registry: Registry;
   /** Milliseconds since the epoch; tests may move it. */
@@ -109,7 +110,7 @@ export class Agent {
       defaultGraceSeconds: o.defaultGracePeriodSeconds ?? DEFAULT_GRACE_PERIOD_SECONDS,
       requeueAfter: (key, ms) => this.queue.addAfter(key, ms),
       requeue: (key) => this.queue.add(key),
-      writeConcurrency: o.writeConcurrency ?? 8,
+      writeConcurrency: o.writeConcurrency ?? 16,
       maxBackoffMs: o.maxStreamBackoffMs,
     });
   }

@@ -1,12 +1,11 @@
 // The agent's door to the API server: plain JSON requests and server-side apply, each counted
 // by verb, so the benchmark and /metrics can tell how chatty the agent is.
-import type { KubeConfig } from '@kubernetes/client-node';
-import { KubeApiError, kubeRequest, serverSideApply, type KubeRequest } from '../../lib/kube/raw-request.ts';
+import { KubeApiError, kubeRequest, serverSideApply, type KubeAccess, type KubeRequest } from '../../lib/kube/raw-request.ts';
 import type { AgentMetrics } from '../observability/agent-metrics.ts';
 
 export class AgentApi {
   constructor(
-    readonly kc: KubeConfig,
+    readonly kc: KubeAccess,
     private readonly metrics: AgentMetrics,
   ) {}
 

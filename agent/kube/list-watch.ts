@@ -1,9 +1,9 @@
 // A list-then-watch cache of one collection, in the informer mould: it lists, watches from the
 // list's resourceVersion, and relists when the watch expires (410 Gone, "too old resource
 // version") or drops, reporting what changed in between instead of crashing.
-import { Watch } from '@kubernetes/client-node';
 import type { Logger } from '../../lib/observability/logger.ts';
 import type { AgentApi } from './agent-api.ts';
+import { watchStream, WatchHttpError } from './watch-stream.ts';
 
 export interface KubeObject {
   metadata?: { name?: string; namespace?: string; resourceVersion?: string; uid?: string };
@@ -121,10 +121,13 @@ export class ListWatch<T extends KubeObject> {
     if (this.stopped) return;
     let expired = false;
     this.api.countWatch();
-    this.abort = await new Watch(this.api.kc).watch(
+    this.abort = await watchStream(
+      this.api.kc,
       this.path,
       { ...this.query, resourceVersion: this.resourceVersion, allowWatchBookmarks: true, timeoutSeconds: 300 },
-      (type: string, obj: T & { code?: number; message?: string }) => {
+      (event) => {
+        const type = event.type;
+        const obj = event.object as T & { code?: number; message?: string };
         if (type === 'ERROR') {
           // 410: our resourceVersion is older than etcd's compaction window. Relist.
           expired = true;
@@ -145,9 +148,9 @@ export class ListWatch<T extends KubeObject> {
           this.onChange(old ? 'MODIFIED' : 'ADDED', obj, old);
         }
       },
-      (err: unknown) => {
+      (err) => {
         if (this.stopped) return;
-        const status = (err as { statusCode?: number } | null)?.statusCode;
+        const status = err instanceof WatchHttpError ? err.statusCode : undefined;
         if (expired || status === 410) this.retry(() => void this.relist(), 10);
         else if (err) this.retry(() => void this.relist(), 1000);
         else this.retry(() => void this.watch().catch(() => this.retry(() => void this.relist(), 1000)), 10);

@@ -2,8 +2,7 @@
 // Repeats of the same reason and message on the same object within a window bump the count
 // of one Event instead of creating a new one each time, as the kubelet's recorder does.
 import { createHash } from 'node:crypto';
-import type { KubeConfig } from '@kubernetes/client-node';
-import { KubeApiError, kubeRequest } from './raw-request.ts';
+import { KubeApiError, kubeRequest, type KubeAccess } from './raw-request.ts';
 
 export interface EventTarget {
   apiVersion: string;
@@ -22,7 +21,7 @@ interface CoreEvent {
 
 export class EventRecorder {
   constructor(
-    private readonly kc: KubeConfig,
+    private readonly kc: KubeAccess,
     /** e.g. "akri-agent" or "akri-controller". */
     private readonly component: string,
     /** The node (agent) or pod (controller) that reports. */

@@ -5,6 +5,13 @@ import { request } from 'node:https';
 import { request as httpRequest, type RequestOptions } from 'node:http';
 import type { KubeConfig } from '@kubernetes/client-node';
 
+/**
+ * What a request needs from a kubeconfig: the server and the TLS/auth options. client-node's
+ * KubeConfig satisfies it; so does the agent's lighter loader (client-node's runtime costs
+ * ~70 MiB of RSS, too much for a per-node agent on a small edge device).
+ */
+export type KubeAccess = Pick<KubeConfig, 'getCurrentCluster' | 'applyToHTTPSOptions'>;
+
 export class KubeApiError extends Error {
   constructor(
     readonly status: number,
@@ -26,7 +33,7 @@ export interface KubeRequest {
   timeoutMs?: number;
 }
 
-export async function kubeRequest<T = unknown>(kc: KubeConfig, req: KubeRequest): Promise<T> {
+export async function kubeRequest<T = unknown>(kc: KubeAccess, req: KubeRequest): Promise<T> {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('the kubeconfig names no current cluster');
   const url = new URL(cluster.server.replace(/\/$/, '') + req.path);
@@ -70,7 +77,7 @@ export async function kubeRequest<T = unknown>(kc: KubeConfig, req: KubeRequest)
 }
 
 /** Server-side apply of a whole object under `fieldManager`. */
-export function serverSideApply<T>(kc: KubeConfig, path: string, object: unknown, fieldManager: string, force = false): Promise<T> {
+export function serverSideApply<T>(kc: KubeAccess, path: string, object: unknown, fieldManager: string, force = false): Promise<T> {
   return kubeRequest<T>(kc, {
     method: 'PATCH',
     path,
