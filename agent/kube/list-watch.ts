@@ -49,6 +49,15 @@ export class ListWatch<T extends KubeObject> {
     void this.relist();
   }
 
+  /**
+   * Starts by watching from a known resourceVersion (e.g. a checkpoint) instead of listing.
+   * If that version has expired, the server answers 410 and the cache relists.
+   */
+  startFrom(resourceVersion: string): void {
+    this.resourceVersion = resourceVersion;
+    void this.watch().catch(() => this.retry(() => void this.relist(), 1000));
+  }
+
   stop(): void {
     this.stopped = true;
     clearTimeout(this.retryTimer);
@@ -151,6 +160,7 @@ export class ListWatch<T extends KubeObject> {
       (err) => {
         if (this.stopped) return;
         const status = err instanceof WatchHttpError ? err.statusCode : undefined;
+        if (status === 410) this.log.info('watch expired; relisting', { path: this.path, code: 410 });
         if (expired || status === 410) this.retry(() => void this.relist(), 10);
         else if (err) this.retry(() => void this.relist(), 1000);
         else this.retry(() => void this.watch().catch(() => this.retry(() => void this.relist(), 1000)), 10);

@@ -54,6 +54,8 @@ export async function watchStream(
       }
     });
     lines.on('close', () => finish(undefined));
+    // readline re-emits its input's errors (e.g. "aborted" when we abort) on itself.
+    lines.on('error', (err) => finish(abort.signal.aborted ? undefined : err));
     res.on('error', (err) => finish(abort.signal.aborted ? undefined : err));
   });
   req.on('error', (err) => finish(abort.signal.aborted ? undefined : err));
