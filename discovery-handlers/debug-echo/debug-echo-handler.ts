@@ -52,26 +52,38 @@ export class DebugEchoHandler implements DiscoveryHandler {
       descriptions
         .filter((d) => this.availability.isOnline(d))
         .map((d) => ({ id: d, properties: { [DEBUG_ECHO_DESCRIPTION]: d }, mounts: [], deviceSpecs: [] }));
-    yield snapshot();
-    // Wake on a switch flip at once, and on a timer for the file. Repeats are dropped downstream.
-    while (!signal.aborted) {
-      await this.nextWakeup(signal);
-      if (signal.aborted) return;
+    // A flip that happens while the consumer holds a snapshot must not be missed, so changes
+    // are noted for the whole stream, not only while waiting.
+    let changed = false;
+    let wake: (() => void) | undefined;
+    const onChange = (): void => {
+      changed = true;
+      wake?.();
+    };
+    this.availability.on('change', onChange);
+    try {
       yield snapshot();
+      while (!signal.aborted) {
+        if (!changed) {
+          // Wake on a switch flip at once, and on a timer for the file. Repeats are dropped downstream.
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(done, this.pollMs);
+            function done(): void {
+              clearTimeout(timer);
+              signal.removeEventListener('abort', done);
+              wake = undefined;
+              resolve();
+            }
+            wake = done;
+            signal.addEventListener('abort', done, { once: true });
+          });
+        }
+        changed = false;
+        if (signal.aborted) return;
+        yield snapshot();
+      }
+    } finally {
+      this.availability.off('change', onChange);
     }
-  }
-
-  private nextWakeup(signal: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.availability.off('change', done);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, this.pollMs);
-      this.availability.on('change', done);
-      signal.addEventListener('abort', done, { once: true });
-    });
   }
 }
