@@ -1,6 +1,7 @@
 // Registers a served handler with the agent on `<dir>/agent-registration.sock`, retrying until
-// the agent answers, and again whenever the agent restarts (its socket file is recreated, so
-// its inode changes). Registering twice is harmless: the agent treats it as the same endpoint.
+// the agent answers, and again whenever the agent restarts (its socket file is recreated; the
+// inode number alone may be reused at once, so the change time is part of the identity).
+// Registering twice is harmless: the agent treats it as the same endpoint.
 import { credentials } from '@grpc/grpc-js';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,9 +25,10 @@ export interface Registration {
   stop(): void;
 }
 
-function socketInode(path: string): number | undefined {
+function socketIdentity(path: string): string | undefined {
   try {
-    return statSync(path).ino;
+    const st = statSync(path, { bigint: true });
+    return `${st.ino}:${st.ctimeNs}`;
   } catch {
     return undefined;
   }
@@ -35,13 +37,13 @@ function socketInode(path: string): number | undefined {
 export function registerWithAgent(options: RegistrationOptions): Registration {
   const socket = join(options.dir, REGISTRATION_SOCKET);
   const pollMs = options.pollMs ?? 1000;
-  let registeredInode: number | undefined;
+  let registeredAs: string | undefined;
   let inFlight = false;
   let stopped = false;
 
   const attempt = (): void => {
-    const inode = socketInode(socket);
-    if (stopped || inFlight || inode === undefined || inode === registeredInode) return;
+    const identity = socketIdentity(socket);
+    if (stopped || inFlight || identity === undefined || identity === registeredAs) return;
     inFlight = true;
     const Client = discoveryProto().Registration;
     const client = new Client(`unix:${socket}`, credentials.createInsecure());
@@ -52,7 +54,7 @@ export function registerWithAgent(options: RegistrationOptions): Registration {
         inFlight = false;
         client.close();
         if (err || stopped) return; // retried on the next poll
-        registeredInode = inode;
+        registeredAs = identity;
         options.onRegistered?.();
       },
     );
