@@ -79,6 +79,15 @@ export const ConfigurationSpecSchema = Type.Object({
     embedded<V1ServiceSpec>('A Service spec: one Service for all brokers of this Configuration.', { nullable: true }),
   ),
   brokerProperties: Type.Optional(stringMap({ default: {}, description: 'Extra environment for every broker of this Configuration.' })),
+  // akri-ts: Akri removes an Instance as soon as its device is missing from one snapshot.
+  instanceGracePeriodSeconds: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: 86_400,
+      description:
+        'akri-ts: how long a device may be missing (or its handler unreachable) before this node leaves its Instance. Unset: the agent default (--instance-grace-period).',
+    }),
+  ),
 });
 
 export const ConditionSchema = Type.Object({
@@ -90,10 +99,30 @@ export const ConditionSchema = Type.Object({
   observedGeneration: Type.Optional(Type.Integer()),
 });
 
+export const NODE_DISCOVERY_STATES = ['Discovering', 'WaitingForHandler', 'HandlerUnavailable', 'InvalidDiscoveryDetails', 'PropertiesUnresolved'] as const;
+
+/** akri-ts: one entry per node, written by that node's agent under its own field manager. */
+export const NodeDiscoveryStatusSchema = Type.Object({
+  node: Type.String({ minLength: 1, description: 'The node whose agent wrote this entry.' }),
+  state: stringEnum(NODE_DISCOVERY_STATES, { description: 'Where discovery stands on this node.' }),
+  message: Type.Optional(Type.String({ description: 'Why, in words.' })),
+  instances: Type.Integer({ minimum: 0, description: 'Instances this node is in for this Configuration.' }),
+  endpoints: Type.Integer({ minimum: 0, description: 'Registered endpoints of the handler on this node.' }),
+  observedGeneration: Type.Optional(Type.Integer({ description: 'The Configuration generation this entry reflects.' })),
+  conditions: Type.Optional(Type.Array(ConditionSchema, { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] })),
+});
+
 export const ConfigurationStatusSchema = Type.Object(
   {
     observedGeneration: Type.Optional(Type.Integer()),
     conditions: Type.Optional(Type.Array(ConditionSchema, { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] })),
+    nodes: Type.Optional(
+      Type.Array(NodeDiscoveryStatusSchema, {
+        'x-kubernetes-list-type': 'map',
+        'x-kubernetes-list-map-keys': ['node'],
+        description: 'akri-ts: discovery state per node.',
+      }),
+    ),
   },
   { description: 'akri-ts: discovery state reported by the agents.' },
 );
@@ -104,6 +133,7 @@ export type BrokerSpec = Static<typeof BrokerSpecSchema>;
 export type ConfigurationSpec = Static<typeof ConfigurationSpecSchema>;
 export type Condition = Static<typeof ConditionSchema>;
 export type ConfigurationStatus = Static<typeof ConfigurationStatusSchema>;
+export type NodeDiscoveryStatus = Static<typeof NodeDiscoveryStatusSchema>;
 
 export interface Configuration {
   apiVersion: 'akri.sh/v0';

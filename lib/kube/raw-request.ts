@@ -14,6 +14,9 @@ export interface KubeEndpoint {
   applyToHTTPSOptions(options: RequestOptions & { rejectUnauthorized?: boolean }): Promise<void>;
 }
 
+/** The same contract under the name the agent's code uses. */
+export type KubeAccess = KubeEndpoint;
+
 export class KubeApiError extends Error {
   constructor(
     readonly status: number,

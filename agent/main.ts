@@ -1,0 +1,73 @@
+// The agent's entry point: `tsx agent/main.ts [flags]`. Flags win over environment variables.
+//   --node <name>                 NODE_NAME / AGENT_NODE_NAME (required)
+//   --handlers-dir <dir>          DISCOVERY_HANDLERS_DIRECTORY (default /var/lib/akri)
+//   --kubeconfig <path>           KUBECONFIG (default: in-cluster, then ~/.kube/config)
+//   --metrics-port <port>         METRICS_PORT (default 8080; 0 = any free port)
+//   --instance-grace-period <s>   INSTANCE_GRACE_PERIOD_SECONDS (default 60)
+//   --namespace <ns>              AGENT_NAMESPACE (default: all namespaces)
+//   --embed debugEcho             AGENT_EMBEDDED_HANDLERS, comma-separated (default none)
+//   --debug-echo-shared           DEBUG_ECHO_INSTANCES_SHARED=true
+import { Registry } from 'prom-client';
+import { Logger } from '../lib/observability/logger.ts';
+import type { DiscoveryHandler } from '../lib/discovery/handler.ts';
+import { DebugEchoAvailability } from '../discovery-handlers/debug-echo/availability.ts';
+import { DebugEchoHandler } from '../discovery-handlers/debug-echo/debug-echo-handler.ts';
+import type { KubeAccess } from '../lib/kube/raw-request.ts';
+import { Agent, DEFAULT_GRACE_PERIOD_SECONDS } from './agent.ts';
+import { loadLightKubeConfig, UnsupportedKubeconfig } from './kube/light-kube-config.ts';
+
+function flag(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i < 0) return undefined;
+  const v = process.argv[i + 1];
+  return v === undefined || v.startsWith('--') ? 'true' : v;
+}
+
+const log = new Logger({ component: 'agent-main' });
+const nodeName = flag('node') ?? process.env.NODE_NAME ?? process.env.AGENT_NODE_NAME;
+if (!nodeName) {
+  log.error('no node name: pass --node or set NODE_NAME (from the downward API: spec.nodeName)');
+  process.exit(2);
+}
+const embedNames = (flag('embed') ?? process.env.AGENT_EMBEDDED_HANDLERS ?? '').split(',').filter(Boolean);
+const embedded: DiscoveryHandler[] = [];
+for (const name of embedNames) {
+  if (name !== 'debugEcho') {
+    log.error(`--embed ${name}: only debugEcho can be embedded so far`);
+    process.exit(2);
+  }
+  embedded.push(
+    new DebugEchoHandler({
+      shared: flag('debug-echo-shared') === 'true' || process.env.DEBUG_ECHO_INSTANCES_SHARED === 'true',
+      availability: new DebugEchoAvailability(process.env.DEBUG_ECHO_AVAILABILITY_FILE ?? '/tmp/debug-echo-availability.txt'),
+    }),
+  );
+}
+async function kubeAccess(path: string | undefined): Promise<KubeAccess> {
+  try {
+    return loadLightKubeConfig(path);
+  } catch (err) {
+    if (!(err instanceof UnsupportedKubeconfig)) throw err;
+    // Exec plugins and the like: client-node knows them all, at ~70 MiB more RSS.
+    log.info('using client-node to read the kubeconfig', { reason: err.message });
+    const { loadKubeConfig } = await import('../lib/kube/kube-config.ts');
+    return loadKubeConfig(path);
+  }
+}
+
+const agent = new Agent({
+  nodeName,
+  handlersDir: flag('handlers-dir') ?? process.env.DISCOVERY_HANDLERS_DIRECTORY ?? '/var/lib/akri',
+  kubeConfig: await kubeAccess(flag('kubeconfig')),
+  logger: new Logger(),
+  registry: new Registry(),
+  metricsPort: Number(flag('metrics-port') ?? process.env.METRICS_PORT ?? 8080),
+  defaultGracePeriodSeconds: Number(flag('instance-grace-period') ?? process.env.INSTANCE_GRACE_PERIOD_SECONDS ?? DEFAULT_GRACE_PERIOD_SECONDS),
+  namespace: flag('namespace') ?? process.env.AGENT_NAMESPACE,
+  embeddedHandlers: embedded,
+});
+await agent.start();
+log.info('metrics', { port: agent.metricsPort });
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => void agent.stop().then(() => process.exit(0)));
+}

@@ -1,0 +1,37 @@
+// What a node reports on a Configuration, from its discovery state alone.
+import { describe, expect, it } from 'vitest';
+import { nodeStatus, sameNodeStatus, withTransitionTimes } from './node-status.ts';
+import type { EndpointView } from '../discovery/discovery-session.ts';
+
+const base = { node: 'n1', handler: 'debugEcho', generation: 3, propertiesError: undefined, instances: 2 };
+const ep = (state: EndpointView['state'], error?: string): EndpointView => ({ key: 'k', shared: true, state, devices: undefined, error });
+
+describe('nodeStatus', () => {
+  it('says it is waiting for a handler that never registered', () => {
+    const s = nodeStatus({ ...base, endpoints: [] });
+    expect(s.state).toBe('WaitingForHandler');
+    expect(s.message).toBe('no discovery handler named debugEcho has registered on node n1; waiting for it');
+    expect(s.conditions?.find((c) => c.type === 'HandlerRegistered')).toMatchObject({ status: 'False', reason: 'HandlerNotRegistered' });
+  });
+
+  it('names rejected discoveryDetails, ahead of anything else but unresolved properties', () => {
+    const s = nodeStatus({ ...base, endpoints: [ep('InvalidDetails', 'descriptions: expected a list'), ep('Streaming')] });
+    expect(s.state).toBe('InvalidDiscoveryDetails');
+    expect(s.conditions?.find((c) => c.type === 'DiscoveryDetailsValid')).toMatchObject({ status: 'False', message: expect.stringContaining('expected a list') });
+    expect(nodeStatus({ ...base, propertiesError: 'Secret default/x does not exist', endpoints: [] }).state).toBe('PropertiesUnresolved');
+  });
+
+  it('is unavailable only when every endpoint is lost', () => {
+    expect(nodeStatus({ ...base, endpoints: [ep('Lost', 'refused')] }).state).toBe('HandlerUnavailable');
+    expect(nodeStatus({ ...base, endpoints: [ep('Lost'), ep('Connecting')] }).state).toBe('Discovering');
+  });
+
+  it('keeps transition times while a condition holds, so an unchanged entry is not rewritten', () => {
+    const first = withTransitionTimes(nodeStatus({ ...base, endpoints: [ep('Streaming')] }), undefined, new Date('2026-01-01T00:00:00Z'));
+    const again = nodeStatus({ ...base, endpoints: [ep('Streaming')] });
+    expect(sameNodeStatus(first, again)).toBe(true);
+    const later = withTransitionTimes(again, first, new Date('2026-01-02T00:00:00Z'));
+    expect(later.conditions?.[0]?.lastTransitionTime).toBe('2026-01-01T00:00:00.000Z');
+    expect(sameNodeStatus(first, nodeStatus({ ...base, instances: 3, endpoints: [ep('Streaming')] }))).toBe(false);
+  });
+});

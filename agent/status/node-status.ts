@@ -1,0 +1,91 @@
+// What this node says about a Configuration in its status entry, decided purely from the
+// discovery session's state: the summary state, a message, instance count and conditions.
+// Also decides whether the entry changed enough to be worth a write (times are ignored).
+import type { Condition, NodeDiscoveryStatus } from '../../lib/crd/configuration.ts';
+import type { EndpointView } from '../discovery/discovery-session.ts';
+
+export interface NodeStatusInput {
+  node: string;
+  handler: string;
+  generation: number | undefined;
+  /** Set when discoveryProperties could not be resolved. */
+  propertiesError: string | undefined;
+  endpoints: EndpointView[];
+  instances: number;
+}
+
+function condition(type: string, ok: boolean, reason: string, message: string): Condition {
+  return { type, status: ok ? 'True' : 'False', reason, message };
+}
+
+export function nodeStatus(i: NodeStatusInput): NodeDiscoveryStatus {
+  const streaming = i.endpoints.filter((e) => e.state === 'Streaming');
+  const connecting = i.endpoints.filter((e) => e.state === 'Connecting');
+  const invalid = i.endpoints.find((e) => e.state === 'InvalidDetails');
+  const registered = i.endpoints.length > 0;
+  let state: NodeDiscoveryStatus['state'];
+  let message: string;
+  if (i.propertiesError) {
+    state = 'PropertiesUnresolved';
+    message = i.propertiesError;
+  } else if (invalid) {
+    state = 'InvalidDiscoveryDetails';
+    message = `discovery handler ${i.handler} rejected discoveryDetails: ${invalid.error ?? ''}`;
+  } else if (!registered) {
+    state = 'WaitingForHandler';
+    message = `no discovery handler named ${i.handler} has registered on node ${i.node}; waiting for it`;
+  } else if (streaming.length === 0 && connecting.length === 0) {
+    state = 'HandlerUnavailable';
+    message = `discovery handler ${i.handler} is registered but not answering: ${i.endpoints.map((e) => e.error ?? e.state).join('; ')}`;
+  } else {
+    state = 'Discovering';
+    message =
+      streaming.length > 0
+        ? `${i.instances} instance(s) from ${streaming.length} endpoint(s) of ${i.handler}`
+        : `connecting to ${connecting.length} endpoint(s) of ${i.handler}`;
+  }
+  const conditions: Condition[] = [
+    condition(
+      'HandlerRegistered',
+      registered,
+      registered ? 'HandlerRegistered' : 'HandlerNotRegistered',
+      registered ? `${i.endpoints.length} endpoint(s) of ${i.handler}` : `no discovery handler named ${i.handler} has registered on node ${i.node}`,
+    ),
+    condition(
+      'DiscoveryDetailsValid',
+      !invalid,
+      invalid ? 'InvalidDiscoveryDetails' : 'Accepted',
+      invalid ? `discovery handler ${i.handler} rejected discoveryDetails: ${invalid.error ?? ''}` : 'not rejected by the handler',
+    ),
+    condition('PropertiesResolved', !i.propertiesError, i.propertiesError ? 'PropertyUnresolved' : 'Resolved', i.propertiesError ?? 'all required discoveryProperties resolved'),
+    condition('Discovering', state === 'Discovering', state, message),
+  ];
+  return {
+    node: i.node,
+    state,
+    message,
+    instances: i.instances,
+    endpoints: i.endpoints.length,
+    ...(i.generation !== undefined ? { observedGeneration: i.generation } : {}),
+    conditions,
+  };
+}
+
+function strip(s: NodeDiscoveryStatus): unknown {
+  return { ...s, conditions: (s.conditions ?? []).map(({ lastTransitionTime: _t, ...c }) => c) };
+}
+
+export function sameNodeStatus(a: NodeDiscoveryStatus | undefined, b: NodeDiscoveryStatus): boolean {
+  return a !== undefined && JSON.stringify(strip(a)) === JSON.stringify(strip(b));
+}
+
+/** Carries lastTransitionTime over from the previous entry for conditions whose status held. */
+export function withTransitionTimes(next: NodeDiscoveryStatus, prev: NodeDiscoveryStatus | undefined, now: Date): NodeDiscoveryStatus {
+  return {
+    ...next,
+    conditions: (next.conditions ?? []).map((c) => {
+      const old = prev?.conditions?.find((p) => p.type === c.type);
+      return { ...c, lastTransitionTime: old && old.status === c.status && old.lastTransitionTime ? old.lastTransitionTime : now.toISOString() };
+    }),
+  };
+}
