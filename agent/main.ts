@@ -5,13 +5,13 @@
 //   --metrics-port <port>         METRICS_PORT (default 8080; 0 = any free port)
 //   --instance-grace-period <s>   INSTANCE_GRACE_PERIOD_SECONDS (default 60)
 //   --namespace <ns>              AGENT_NAMESPACE (default: all namespaces)
-//   --embed debugEcho             AGENT_EMBEDDED_HANDLERS, comma-separated (default none)
+//   --embed <names>               AGENT_EMBEDDED_HANDLERS, comma-separated (default none): any of
+//                                 debugEcho, onvif, opcua, udev, modbus, modbusRtu, ble
 //   --debug-echo-shared           DEBUG_ECHO_INSTANCES_SHARED=true
 import { Registry } from 'prom-client';
 import { Logger } from '../lib/observability/logger.ts';
 import type { DiscoveryHandler } from '../lib/discovery/handler.ts';
-import { DebugEchoAvailability } from '../discovery-handlers/debug-echo/availability.ts';
-import { DebugEchoHandler } from '../discovery-handlers/debug-echo/debug-echo-handler.ts';
+import { createHandler } from '../discovery-handlers/registry.ts';
 import type { KubeAccess } from '../lib/kube/raw-request.ts';
 import { Agent, DEFAULT_GRACE_PERIOD_SECONDS } from './agent.ts';
 import { loadLightKubeConfig, UnsupportedKubeconfig } from './kube/light-kube-config.ts';
@@ -29,19 +29,16 @@ if (!nodeName) {
   log.error('no node name: pass --node or set NODE_NAME (from the downward API: spec.nodeName)');
   process.exit(2);
 }
-const embedNames = (flag('embed') ?? process.env.AGENT_EMBEDDED_HANDLERS ?? '').split(',').filter(Boolean);
+const embedNames = (flag('embed') ?? process.env.AGENT_EMBEDDED_HANDLERS ?? '').split(',').map((n) => n.trim()).filter(Boolean);
+if (flag('debug-echo-shared') === 'true') process.env.DEBUG_ECHO_INSTANCES_SHARED = 'true';
 const embedded: DiscoveryHandler[] = [];
 for (const name of embedNames) {
-  if (name !== 'debugEcho') {
-    log.error(`--embed ${name}: only debugEcho can be embedded so far`);
+  try {
+    embedded.push(await createHandler(name, { logger: new Logger({ component: 'agent', node: nodeName }), env: process.env }));
+  } catch (err) {
+    log.error(`--embed ${name}: ${(err as Error).message}`);
     process.exit(2);
   }
-  embedded.push(
-    new DebugEchoHandler({
-      shared: flag('debug-echo-shared') === 'true' || process.env.DEBUG_ECHO_INSTANCES_SHARED === 'true',
-      availability: new DebugEchoAvailability(process.env.DEBUG_ECHO_AVAILABILITY_FILE ?? '/tmp/debug-echo-availability.txt'),
-    }),
-  );
 }
 async function kubeAccess(path: string | undefined): Promise<KubeAccess> {
   try {

@@ -1,0 +1,33 @@
+// Runs one discovery handler as its own process (a DaemonSet pod, or by hand):
+//   tsx discovery-handlers/main.ts <name>        name: debugEcho, onvif, opcua, udev, modbus, modbusRtu, ble
+// Environment, as Akri's handlers: DISCOVERY_HANDLERS_DIRECTORY (default /var/lib/akri): where
+// the agent's registration socket is and where <name>.sock is served; POD_IP: serve on
+// <POD_IP>:DISCOVERY_HANDLER_PORT (default 10000) instead, registered as a NETWORK endpoint.
+// Handler settings: see each handler's README (e.g. DEBUG_ECHO_INSTANCES_SHARED, OPCUA_PKI_FOLDER).
+import { runHandler } from '../lib/discovery/run-handler.ts';
+import { Logger } from '../lib/observability/logger.ts';
+import { createHandler, HANDLER_NAMES } from './registry.ts';
+
+const name = process.argv[2];
+const log = new Logger({ component: 'discovery-handler', handler: name });
+if (!name || name === '--help' || name === '-h') {
+  process.stdout.write(`usage: discovery-handlers/main.ts <name>\nhandlers: ${HANDLER_NAMES.join(', ')}\n`);
+  process.exit(name ? 0 : 2);
+}
+try {
+  const handler = await createHandler(name, { logger: log, env: process.env });
+  const dir = process.env.DISCOVERY_HANDLERS_DIRECTORY ?? '/var/lib/akri';
+  const podIp = process.env.POD_IP;
+  const running = await runHandler(handler, {
+    dir,
+    tcp: podIp ? { host: podIp, port: Number(process.env.DISCOVERY_HANDLER_PORT ?? 10000) } : undefined,
+    onRegistered: () => log.info('registered with the agent', { dir }),
+  });
+  log.info('serving', { endpoint: running.endpoint, shared: handler.shared });
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(sig, () => void running.stop().then(() => process.exit(0)));
+  }
+} catch (err) {
+  log.error((err as Error).message);
+  process.exit(2);
+}
