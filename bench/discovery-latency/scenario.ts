@@ -1,0 +1,27 @@
+// What a handler's discovery-latency scenario provides: a Configuration whose discovery will
+// find exactly one device, and a way to make that device appear and vanish for real (a
+// simulator starts or stops, a Hello or Bye goes out, a umockdev device is plugged...).
+import type { ConfigurationSpec } from '../../lib/crd/configuration.ts';
+import type { DiscoveryHandler } from '../../lib/discovery/handler.ts';
+import type { BenchArgs } from '../benchmark.ts';
+
+export interface LatencyScenario {
+  /** The handler name the Configuration uses. */
+  handler: string;
+  /** The handler's own polling interval in this run (0 when it is event-driven only). */
+  intervalSeconds: number;
+  /** Discovery settings; the driver adds the grace period and the Configuration's name. */
+  configuration(): ConfigurationSpec;
+  /**
+   * How the agent gets the handler: an object it embeds, or undefined when setup() starts an
+   * external handler process that registers with `handlersDir` itself.
+   */
+  embeddedHandler?(): Promise<DiscoveryHandler>;
+  /** Starts whatever must run before the device exists (peers, external handler processes). */
+  setup(ctx: { handlersDir: string; workDir: string }): Promise<void>;
+  deviceUp(): Promise<void>;
+  deviceDown(): Promise<void>;
+  teardown(): Promise<void>;
+}
+
+export type ScenarioFactory = (args: BenchArgs) => LatencyScenario;
