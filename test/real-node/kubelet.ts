@@ -1,0 +1,96 @@
+// The real kubelet (v1.34.4, built by test/kube-binaries) as a child process under pdeathsig,
+// with a root directory of its own: device plugins register at <root>/device-plugins/kubelet.sock
+// and the pod-resources API listens at <root>/pod-resources/kubelet.sock. It can be restarted
+// (stop + start) while its pods keep running in containerd.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeKubeconfig } from '../control-plane/kubeconfig.ts';
+import { ManagedProcess } from '../control-plane/managed-process.ts';
+import { renderKubeletConfig } from './kubelet-config.ts';
+import type { NodePki } from './node-pki.ts';
+
+export interface KubeletOptions {
+  nodeName: string;
+  /** The host's own (non-loopback) address; the kubelet binds to it and reports it as InternalIP. */
+  nodeIp: string;
+  dir: string;
+  binary: string;
+  server: string;
+  pki: NodePki;
+  containerdSocket: string;
+  port: number;
+  healthzPort: number;
+  logFile: string;
+  verbosity?: number;
+}
+
+export class Kubelet {
+  readonly rootDir: string;
+  private readonly process: ManagedProcess;
+
+  constructor(private readonly options: KubeletOptions) {
+    this.rootDir = join(options.dir, 'root');
+    const configFile = join(options.dir, 'config.yaml');
+    const kubeconfig = join(options.dir, 'kubeconfig');
+    this.process = new ManagedProcess({
+      name: 'kubelet',
+      command: options.binary,
+      logFile: options.logFile,
+      args: [
+        `--config=${configFile}`,
+        `--kubeconfig=${kubeconfig}`,
+        `--root-dir=${this.rootDir}`,
+        `--hostname-override=${options.nodeName}`,
+        // The apiserver reaches the kubelet (logs, exec) at this address; it cannot be loopback
+        // (the kubelet refuses: "nodeIP can't be loopback address").
+        `--node-ip=${options.nodeIp}`,
+        `--v=${options.verbosity ?? 2}`,
+      ],
+    });
+  }
+
+  get devicePluginDir(): string {
+    return join(this.rootDir, 'device-plugins');
+  }
+
+  get podResourcesSocket(): string {
+    return join(this.rootDir, 'pod-resources', 'kubelet.sock');
+  }
+
+  get pid(): number | undefined {
+    return this.process.pid;
+  }
+
+  get running(): boolean {
+    return this.process.running;
+  }
+
+  logTail(lines = 40): string {
+    return this.process.logTail(lines);
+  }
+
+  /** Writes the kubelet's files (first start only matters) and starts it. */
+  start(): void {
+    const { dir, pki, server, nodeName, containerdSocket, port, healthzPort } = this.options;
+    mkdirSync(this.rootDir, { recursive: true });
+    const resolvConf = join(dir, 'resolv.conf');
+    writeFileSync(resolvConf, 'nameserver 127.0.0.1\n');
+    writeFileSync(join(dir, 'config.yaml'), renderKubeletConfig({ address: this.options.nodeIp, port, healthzPort, containerdSocket, pki, resolvConf }));
+    writeKubeconfig(join(dir, 'kubeconfig'), {
+      server,
+      caCert: pki.caCert,
+      clientCert: pki.clientCert,
+      clientKey: pki.clientKey,
+      user: `system:node:${nodeName}`,
+    });
+    this.process.start();
+  }
+
+  async waitUntil(ready: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+    await this.process.waitUntil(ready, timeoutMs, what);
+  }
+
+  async stop(): Promise<void> {
+    await this.process.stop(10_000);
+  }
+}

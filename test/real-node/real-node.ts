@@ -1,0 +1,186 @@
+// A real Kubernetes node for tests: containerd (+ runc, CNI bridge) and the kubelet, registered
+// with a test control plane, with the busybox pause and broker images imported. start() checks
+// the machine first and fails with the reason; stop() drains the node's pods through the API
+// (so the kubelet tears down their sandboxes, netns and mounts), then stops both processes and
+// removes whatever is left: shims, mounts, cgroups, the bridge, and the kernel sysctls it changed.
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { KubeConfig, V1Node, V1PodList } from '@kubernetes/client-node';
+import { kubeRequest } from '../../lib/kube/raw-request.ts';
+import { freePort } from '../control-plane/free-port.ts';
+import { Containerd } from './containerd.ts';
+import { removeCgroupTrees, unmountUnder } from './host-cleanup.ts';
+import { ensureImageArchive, type BuiltImage } from './image-archive.ts';
+import { restoreKernelTunables, snapshotKernelTunables, type TunableSnapshot } from './kernel-tunables.ts';
+import { Kubelet } from './kubelet.ts';
+import { acquireNodeLock } from './node-lock.ts';
+import { BROKER_IMAGE, PAUSE_IMAGE } from './node-images.ts';
+import { makeNodePki } from './node-pki.ts';
+import { assertPrerequisites, type HostFacts } from './prerequisites.ts';
+
+const run = promisify(execFile);
+
+/** The first non-internal IPv4 address: the kubelet rejects loopback as its node IP. */
+function hostAddress(): string {
+  for (const addrs of Object.values(networkInterfaces())) {
+    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  throw new Error('this machine has no non-loopback IPv4 address for the kubelet to use as its node IP');
+}
+
+export interface RealNodeOptions {
+  dir: string;
+  nodeName: string;
+  /** The control plane's admin kubeconfig, used to watch the Node and drain it. */
+  kc: KubeConfig;
+  server: string;
+  ca: { cert: string; key: string };
+  kubeletBinary: string;
+  progress?: (line: string) => void;
+}
+
+export interface RealNodeTimings {
+  imagesMs: number;
+  imagesBuilt: boolean;
+  containerdMs: number;
+  nodeReadyMs: number;
+}
+
+export class RealNode {
+  private containerdValue: Containerd | undefined;
+  private kubeletValue: Kubelet | undefined;
+  readonly bridge = `akrits${randomBytes(3).toString('hex')}`;
+  images: { pause: BuiltImage; broker: BuiltImage } | undefined;
+  facts: HostFacts | undefined;
+  private releaseLock: (() => void) | undefined;
+  private tunables: TunableSnapshot | undefined;
+
+  constructor(private readonly options: RealNodeOptions) {}
+
+  get containerd(): Containerd {
+    if (!this.containerdValue) throw new Error('the real node has not been started');
+    return this.containerdValue;
+  }
+
+  get kubelet(): Kubelet {
+    if (!this.kubeletValue) throw new Error('the real node has not been started');
+    return this.kubeletValue;
+  }
+
+  get nodeName(): string {
+    return this.options.nodeName;
+  }
+
+  private say(line: string): void {
+    (this.options.progress ?? ((l: string) => process.stderr.write(`[real-node] ${l}\n`)))(line);
+  }
+
+  async start(): Promise<RealNodeTimings> {
+    const { dir, nodeName, server, ca, kubeletBinary } = this.options;
+    this.facts = assertPrerequisites();
+    this.releaseLock = acquireNodeLock();
+    this.say(`host: ${JSON.stringify(this.facts)}`);
+
+    let t = Date.now();
+    const pause = await ensureImageArchive(PAUSE_IMAGE);
+    const broker = await ensureImageArchive(BROKER_IMAGE);
+    this.images = { pause, broker };
+    const imagesMs = Date.now() - t;
+
+    t = Date.now();
+    mkdirSync(join(dir, 'logs'), { recursive: true });
+    const containerd = new Containerd({
+      dir: join(dir, 'containerd'),
+      sandboxImage: pause.ref,
+      network: { bridge: this.bridge, subnet: `10.233.${randomBytes(1)[0] ?? 0}.0/24` },
+      logFile: join(dir, 'logs', 'containerd.log'),
+    });
+    this.containerdValue = containerd;
+    await containerd.start();
+    await containerd.importImage(pause.archive, pause.ref);
+    await containerd.importImage(broker.archive, broker.ref);
+    const containerdMs = Date.now() - t;
+
+    t = Date.now();
+    const nodeIp = hostAddress();
+    const pki = await makeNodePki(join(dir, 'pki'), nodeName, nodeIp, ca);
+    const ports = { port: await freePort(), healthzPort: await freePort() };
+    this.tunables = snapshotKernelTunables();
+    const kubelet = new Kubelet({
+      nodeName,
+      nodeIp,
+      dir: join(dir, 'kubelet'),
+      binary: kubeletBinary,
+      server,
+      pki,
+      containerdSocket: containerd.socket,
+      ...ports,
+      logFile: join(dir, 'logs', 'kubelet.log'),
+    });
+    this.kubeletValue = kubelet;
+    kubelet.start();
+    await this.waitNodeReady(180_000);
+    return { imagesMs, imagesBuilt: pause.built || broker.built, containerdMs, nodeReadyMs: Date.now() - t };
+  }
+
+  async node(): Promise<V1Node | undefined> {
+    return kubeRequest<V1Node>(this.options.kc, { method: 'GET', path: `/api/v1/nodes/${this.nodeName}` }).catch(() => undefined);
+  }
+
+  async isReady(): Promise<boolean> {
+    const node = await this.node();
+    return node?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+  }
+
+  async waitNodeReady(timeoutMs: number): Promise<void> {
+    await this.kubelet.waitUntil(() => this.isReady(), timeoutMs, `node ${this.nodeName} Ready`);
+  }
+
+  /** Stops the kubelet and starts it again; containerd and the pods keep running. */
+  async restartKubelet(): Promise<void> {
+    await this.kubelet.stop();
+    this.kubelet.start();
+    await this.kubelet.waitUntil(async () => true, 1000, 'started');
+  }
+
+  /** Deletes every pod bound to this node and waits until the kubelet has confirmed each. */
+  async drain(timeoutMs = 90_000): Promise<string[]> {
+    const kc = this.options.kc;
+    const list = () =>
+      kubeRequest<V1PodList>(kc, { method: 'GET', path: '/api/v1/pods', query: { fieldSelector: `spec.nodeName=${this.nodeName}` } });
+    for (const pod of (await list()).items) {
+      const { namespace, name } = pod.metadata ?? {};
+      if (!namespace || !name) continue;
+      await kubeRequest(kc, { method: 'DELETE', path: `/api/v1/namespaces/${namespace}/pods/${name}`, query: { gracePeriodSeconds: 2 } }).catch(() => undefined);
+    }
+    const deadline = Date.now() + timeoutMs;
+    let left = (await list()).items;
+    while (left.length > 0 && Date.now() < deadline && this.kubeletValue?.running) {
+      await new Promise((r) => setTimeout(r, 500));
+      left = (await list()).items;
+    }
+    return left.map((p) => `${p.metadata?.namespace}/${p.metadata?.name}`);
+  }
+
+  async stop(): Promise<void> {
+    const report: Record<string, unknown> = {};
+    try {
+      if (this.kubeletValue?.running) report.podsLeft = await this.drain().catch((err: Error) => [err.message]);
+      await this.kubeletValue?.stop();
+      if (this.containerdValue) Object.assign(report, await this.containerdValue.stop());
+      report.unmountFailures = [...((report.unmountFailures as string[]) ?? []), ...(await unmountUnder(this.options.dir))];
+      report.cgroupsLeft = removeCgroupTrees('kubepods');
+      await run('ip', ['link', 'del', this.bridge]).catch(() => undefined);
+      if (this.tunables) report.tunableRestoreFailures = restoreKernelTunables(this.tunables);
+      await kubeRequest(this.options.kc, { method: 'DELETE', path: `/api/v1/nodes/${this.nodeName}` }).catch(() => undefined);
+      this.say(`stopped: ${JSON.stringify(report)}`);
+      if (!process.env.AKRI_TS_KEEP_TEST_CLUSTER) rmSync(this.options.dir, { recursive: true, force: true });
+    } finally {
+      this.releaseLock?.();
+    }
+  }
+}
