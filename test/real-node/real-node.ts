@@ -167,6 +167,8 @@ export class RealNode {
   }
 
   async stop(): Promise<void> {
+    // Without the lock, whatever runs here (kubepods cgroups, a kubelet) belongs to someone else.
+    if (!this.releaseLock) return;
     const report: Record<string, unknown> = {};
     try {
       if (this.kubeletValue?.running) report.podsLeft = await this.drain().catch((err: Error) => [err.message]);
@@ -180,7 +182,8 @@ export class RealNode {
       this.say(`stopped: ${JSON.stringify(report)}`);
       if (!process.env.AKRI_TS_KEEP_TEST_CLUSTER) rmSync(this.options.dir, { recursive: true, force: true });
     } finally {
-      this.releaseLock?.();
+      this.releaseLock();
+      this.releaseLock = undefined;
     }
   }
 }
