@@ -16,6 +16,7 @@ declare module 'vitest' {
     kubeBinDir: string;
     nodeName: string;
     kubeletRootDir: string;
+    devicePluginDir: string;
     brokerImage: string;
     nodeControlUrl: string;
   }
@@ -46,6 +47,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('kubeBinDir', endpoints.binDir);
   project.provide('nodeName', node.nodeName);
   project.provide('kubeletRootDir', node.kubelet.rootDir);
+  project.provide('devicePluginDir', node.kubelet.devicePluginDir);
   project.provide('brokerImage', node.images?.broker.ref ?? '');
   project.provide('nodeControlUrl', control.url);
   return async () => {

@@ -1,13 +1,17 @@
 // The real kubelet (v1.34.4, built by test/kube-binaries) as a child process under pdeathsig,
-// with a root directory of its own: device plugins register at <root>/device-plugins/kubelet.sock
-// and the pod-resources API listens at <root>/pod-resources/kubelet.sock. It can be restarted
-// (stop + start) while its pods keep running in containerd.
+// with a root directory of its own, where the pod-resources API listens
+// (<root>/pod-resources/kubelet.sock). The device-plugin socket is NOT under --root-dir: v1.34's
+// device manager hard-codes /var/lib/kubelet/device-plugins/kubelet.sock, hence one real kubelet
+// per machine. It can be restarted (stop + start) while its pods keep running in containerd.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeKubeconfig } from '../control-plane/kubeconfig.ts';
 import { ManagedProcess } from '../control-plane/managed-process.ts';
 import { renderKubeletConfig } from './kubelet-config.ts';
 import type { NodePki } from './node-pki.ts';
+
+/** pluginapi.DevicePluginPath in k8s.io/kubelet, used whatever --root-dir says. */
+export const DEVICE_PLUGIN_DIR = '/var/lib/kubelet/device-plugins';
 
 export interface KubeletOptions {
   nodeName: string;
@@ -50,7 +54,7 @@ export class Kubelet {
   }
 
   get devicePluginDir(): string {
-    return join(this.rootDir, 'device-plugins');
+    return DEVICE_PLUGIN_DIR;
   }
 
   get podResourcesSocket(): string {

@@ -20,7 +20,11 @@ export interface SlotLedgerOptions {
   properties: Record<string, string>;
   podResourcesSocket: string;
   pollMs?: number;
-  /** A claim younger than this is never freed: the kubelet records it only after Allocate returns. */
+  /**
+   * A claimed slot is freed only after every List for this long has shown it unused: the kubelet
+   * records an allocation only after Allocate returns, and a restarted kubelet may answer List
+   * before it has its pods back (Akri's slot reconciler has a grace period for the same reason).
+   */
   graceMs?: number;
 }
 
@@ -34,7 +38,8 @@ export class PodResourcesSlotLedger implements DevicePluginBackend {
   lastPollError: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   private polling = false;
-  private readonly claimedAt = new Map<string, number>();
+  /** When a claimed slot was first seen unused by the current run of unused Lists. */
+  private readonly unusedSince = new Map<string, number>();
 
   constructor(private readonly options: SlotLedgerOptions) {}
 
@@ -60,7 +65,7 @@ export class PodResourcesSlotLedger implements DevicePluginBackend {
     if (taken.length) throw new Error(`slots ${taken.join(', ')} of ${this.options.instance} are still in use`);
     for (const slot of deviceIds) {
       this.usage[slot] = this.options.node;
-      this.claimedAt.set(slot, Date.now());
+      this.unusedSince.delete(slot);
       this.events.push({ kind: 'claimed', slot, at: Date.now() });
     }
     this.onChange();
@@ -87,8 +92,15 @@ export class PodResourcesSlotLedger implements DevicePluginBackend {
       const held = new Set([...devicesInUse(pods, this.resourceName).values()].flat());
       let changed = false;
       for (const [slot, holder] of Object.entries(this.usage)) {
-        const settled = (this.claimedAt.get(slot) ?? 0) < askedAt - (this.options.graceMs ?? 1000);
-        if (holder && settled && !held.has(slot)) {
+        if (!holder) continue;
+        if (held.has(slot)) {
+          this.unusedSince.delete(slot);
+          continue;
+        }
+        const since = this.unusedSince.get(slot) ?? askedAt;
+        this.unusedSince.set(slot, since);
+        if (askedAt - since >= (this.options.graceMs ?? 2000)) {
+          this.unusedSince.delete(slot);
           this.usage[slot] = '';
           this.events.push({ kind: 'freed', slot, at: Date.now() });
           changed = true;

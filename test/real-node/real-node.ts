@@ -5,9 +5,9 @@
 // removes whatever is left: shims, mounts, cgroups, the bridge, and the kernel sysctls it changed.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { KubeConfig, V1Node, V1PodList } from '@kubernetes/client-node';
 import { kubeRequest } from '../../lib/kube/raw-request.ts';
@@ -16,7 +16,7 @@ import { Containerd } from './containerd.ts';
 import { removeCgroupTrees, unmountUnder } from './host-cleanup.ts';
 import { ensureImageArchive, type BuiltImage } from './image-archive.ts';
 import { restoreKernelTunables, snapshotKernelTunables, type TunableSnapshot } from './kernel-tunables.ts';
-import { Kubelet } from './kubelet.ts';
+import { DEVICE_PLUGIN_DIR, Kubelet } from './kubelet.ts';
 import { acquireNodeLock } from './node-lock.ts';
 import { BROKER_IMAGE, PAUSE_IMAGE } from './node-images.ts';
 import { makeNodePki } from './node-pki.ts';
@@ -58,6 +58,8 @@ export class RealNode {
   facts: HostFacts | undefined;
   private releaseLock: (() => void) | undefined;
   private tunables: TunableSnapshot | undefined;
+  /** /var/lib/kubelet, if the kubelet creates it for its device-plugin socket (removed at stop). */
+  private createdVarLibKubelet = false;
 
   constructor(private readonly options: RealNodeOptions) {}
 
@@ -110,6 +112,7 @@ export class RealNode {
     const pki = await makeNodePki(join(dir, 'pki'), nodeName, nodeIp, ca);
     const ports = { port: await freePort(), healthzPort: await freePort() };
     this.tunables = snapshotKernelTunables();
+    this.createdVarLibKubelet = !existsSync(dirname(DEVICE_PLUGIN_DIR));
     const kubelet = new Kubelet({
       nodeName,
       nodeIp,
@@ -177,6 +180,7 @@ export class RealNode {
       report.unmountFailures = [...((report.unmountFailures as string[]) ?? []), ...(await unmountUnder(this.options.dir))];
       report.cgroupsLeft = removeCgroupTrees('kubepods');
       await run('ip', ['link', 'del', this.bridge]).catch(() => undefined);
+      if (this.createdVarLibKubelet) rmSync(dirname(DEVICE_PLUGIN_DIR), { recursive: true, force: true });
       if (this.tunables) report.tunableRestoreFailures = restoreKernelTunables(this.tunables);
       await kubeRequest(this.options.kc, { method: 'DELETE', path: `/api/v1/nodes/${this.nodeName}` }).catch(() => undefined);
       this.say(`stopped: ${JSON.stringify(report)}`);
