@@ -37,6 +37,7 @@ export async function startClusterWithNode(dir: string, nodeName: string): Promi
     const pki = pkiPaths(join(dir, 'control-plane', 'pki'));
     node = new RealNode({
       dir: join(dir, 'node'),
+      runDir: dir,
       nodeName,
       kc,
       server: endpoints.server,

@@ -85,6 +85,37 @@ function removeEmptyTree(path: string): void {
   }
 }
 
+/** SIGKILLs every process in the cgroup v1 `pids` tree `name` (the kubelet's pods, after a crash). */
+export function killCgroupTree(name: string): number[] {
+  const killed: number[] = [];
+  const walk = (path: string): void => {
+    let entries: string[];
+    try {
+      entries = readdirSync(path);
+    } catch {
+      return;
+    }
+    for (const pid of readFileSync(join(path, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+        killed.push(pid);
+      } catch {
+        // already gone
+      }
+    }
+    for (const entry of entries) {
+      const child = join(path, entry);
+      try {
+        if (statSync(child).isDirectory()) walk(child);
+      } catch {
+        // vanished meanwhile
+      }
+    }
+  };
+  walk(join(CGROUP_ROOT, 'pids', name));
+  return killed;
+}
+
 /** Removes `/sys/fs/cgroup/<controller>/<name>` trees (the kubelet's `kubepods`) once empty. */
 export function removeCgroupTrees(name: string): string[] {
   const left: string[] = [];

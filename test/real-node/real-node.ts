@@ -3,26 +3,24 @@
 // the machine first and fails with the reason; stop() drains the node's pods through the API
 // (so the kubelet tears down their sandboxes, netns and mounts), then stops both processes and
 // removes whatever is left: shims, mounts, cgroups, the bridge, and the kernel sysctls it changed.
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
 import type { KubeConfig, V1Node, V1PodList } from '@kubernetes/client-node';
 import { kubeRequest } from '../../lib/kube/raw-request.ts';
 import { freePort } from '../control-plane/free-port.ts';
 import { Containerd } from './containerd.ts';
-import { removeCgroupTrees, unmountUnder } from './host-cleanup.ts';
+import { killCgroupTree, killShims, removeCgroupTrees, unmountUnder } from './host-cleanup.ts';
 import { ensureImageArchive, type BuiltImage } from './image-archive.ts';
 import { restoreKernelTunables, snapshotKernelTunables, type TunableSnapshot } from './kernel-tunables.ts';
 import { DEVICE_PLUGIN_DIR, Kubelet } from './kubelet.ts';
-import { acquireNodeLock } from './node-lock.ts';
+import { removeBridgeAndPodNetns } from './pod-netns.ts';
+import { acquireNodeLock, type NodeLock, type NodeLockRecord } from './node-lock.ts';
 import { BROKER_IMAGE, PAUSE_IMAGE } from './node-images.ts';
 import { makeNodePki } from './node-pki.ts';
 import { assertPrerequisites, type HostFacts } from './prerequisites.ts';
 
-const run = promisify(execFile);
 
 /** The first non-internal IPv4 address: the kubelet rejects loopback as its node IP. */
 function hostAddress(): string {
@@ -40,6 +38,8 @@ export interface RealNodeOptions {
   server: string;
   ca: { cert: string; key: string };
   kubeletBinary: string;
+  /** What to delete if this run is killed and a later run sweeps up (default: dir). */
+  runDir?: string;
   progress?: (line: string) => void;
 }
 
@@ -50,13 +50,27 @@ export interface RealNodeTimings {
   nodeReadyMs: number;
 }
 
+/** What a SIGKILLed run leaves: shims and containers, their mounts, cgroups and the bridge. */
+async function sweepKilledRun(stale: NodeLockRecord): Promise<Record<string, unknown>> {
+  const report: Record<string, unknown> = { pid: stale.pid };
+  if (stale.containerdSocket) report.shimsKilled = killShims(stale.containerdSocket);
+  report.containerProcessesKilled = killCgroupTree('kubepods');
+  await new Promise((r) => setTimeout(r, 500));
+  if (stale.dir) report.unmountFailures = await unmountUnder(stale.dir);
+  report.cgroupsLeft = removeCgroupTrees('kubepods');
+  if (stale.bridge) report.netnsRemoved = await removeBridgeAndPodNetns(stale.bridge);
+  const runDir = stale.runDir ?? stale.dir;
+  if (runDir) rmSync(runDir, { recursive: true, force: true });
+  return report;
+}
+
 export class RealNode {
   private containerdValue: Containerd | undefined;
   private kubeletValue: Kubelet | undefined;
   readonly bridge = `akrits${randomBytes(3).toString('hex')}`;
   images: { pause: BuiltImage; broker: BuiltImage } | undefined;
   facts: HostFacts | undefined;
-  private releaseLock: (() => void) | undefined;
+  private lock: NodeLock | undefined;
   private tunables: TunableSnapshot | undefined;
   /** /var/lib/kubelet, if the kubelet creates it for its device-plugin socket (removed at stop). */
   private createdVarLibKubelet = false;
@@ -84,7 +98,9 @@ export class RealNode {
   async start(): Promise<RealNodeTimings> {
     const { dir, nodeName, server, ca, kubeletBinary } = this.options;
     this.facts = assertPrerequisites();
-    this.releaseLock = acquireNodeLock();
+    this.lock = acquireNodeLock();
+    if (this.lock.stale) this.say(`swept up after a killed run: ${JSON.stringify(await sweepKilledRun(this.lock.stale))}`);
+    this.lock.record({ dir, runDir: this.options.runDir ?? dir, bridge: this.bridge, containerdSocket: join(dir, 'containerd', 'containerd.sock') });
     this.say(`host: ${JSON.stringify(this.facts)}`);
 
     let t = Date.now();
@@ -171,7 +187,7 @@ export class RealNode {
 
   async stop(): Promise<void> {
     // Without the lock, whatever runs here (kubepods cgroups, a kubelet) belongs to someone else.
-    if (!this.releaseLock) return;
+    if (!this.lock) return;
     const report: Record<string, unknown> = {};
     try {
       if (this.kubeletValue?.running) report.podsLeft = await this.drain().catch((err: Error) => [err.message]);
@@ -179,15 +195,15 @@ export class RealNode {
       if (this.containerdValue) Object.assign(report, await this.containerdValue.stop());
       report.unmountFailures = [...((report.unmountFailures as string[]) ?? []), ...(await unmountUnder(this.options.dir))];
       report.cgroupsLeft = removeCgroupTrees('kubepods');
-      await run('ip', ['link', 'del', this.bridge]).catch(() => undefined);
+      report.netnsLeft = await removeBridgeAndPodNetns(this.bridge);
       if (this.createdVarLibKubelet) rmSync(dirname(DEVICE_PLUGIN_DIR), { recursive: true, force: true });
       if (this.tunables) report.tunableRestoreFailures = restoreKernelTunables(this.tunables);
       await kubeRequest(this.options.kc, { method: 'DELETE', path: `/api/v1/nodes/${this.nodeName}` }).catch(() => undefined);
       this.say(`stopped: ${JSON.stringify(report)}`);
       if (!process.env.AKRI_TS_KEEP_TEST_CLUSTER) rmSync(this.options.dir, { recursive: true, force: true });
     } finally {
-      this.releaseLock();
-      this.releaseLock = undefined;
+      this.lock.release();
+      this.lock = undefined;
     }
   }
 }
