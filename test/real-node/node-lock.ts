@@ -13,6 +13,10 @@ export interface NodeLockRecord {
   runDir?: string;
   containerdSocket?: string;
   bridge?: string;
+  /** The kernel sysctls as they were before the kubelet changed them. */
+  tunables?: Record<string, string>;
+  /** Whether the run created /var/lib/kubelet (for the kubelet's device-plugin socket). */
+  createdVarLibKubelet?: boolean;
 }
 
 export interface NodeLock {

@@ -21,7 +21,6 @@ import { BROKER_IMAGE, PAUSE_IMAGE } from './node-images.ts';
 import { makeNodePki } from './node-pki.ts';
 import { assertPrerequisites, type HostFacts } from './prerequisites.ts';
 
-
 /** The first non-internal IPv4 address: the kubelet rejects loopback as its node IP. */
 function hostAddress(): string {
   for (const addrs of Object.values(networkInterfaces())) {
@@ -50,7 +49,10 @@ export interface RealNodeTimings {
   nodeReadyMs: number;
 }
 
-/** What a SIGKILLed run leaves: shims and containers, their mounts, cgroups and the bridge. */
+/**
+ * What a SIGKILLed run leaves: shims and containers, their mounts, cgroups, pod netns, the
+ * bridge, /var/lib/kubelet, and the sysctls the kubelet changed (all recorded in the lock).
+ */
 async function sweepKilledRun(stale: NodeLockRecord): Promise<Record<string, unknown>> {
   const report: Record<string, unknown> = { pid: stale.pid };
   if (stale.containerdSocket) report.shimsKilled = killShims(stale.containerdSocket);
@@ -59,6 +61,8 @@ async function sweepKilledRun(stale: NodeLockRecord): Promise<Record<string, unk
   if (stale.dir) report.unmountFailures = await unmountUnder(stale.dir);
   report.cgroupsLeft = removeCgroupTrees('kubepods');
   if (stale.bridge) report.netnsRemoved = await removeBridgeAndPodNetns(stale.bridge);
+  if (stale.tunables) report.tunableRestoreFailures = restoreKernelTunables(stale.tunables);
+  if (stale.createdVarLibKubelet) rmSync(dirname(DEVICE_PLUGIN_DIR), { recursive: true, force: true });
   const runDir = stale.runDir ?? stale.dir;
   if (runDir) rmSync(runDir, { recursive: true, force: true });
   return report;
@@ -100,7 +104,8 @@ export class RealNode {
     this.facts = assertPrerequisites();
     this.lock = acquireNodeLock();
     if (this.lock.stale) this.say(`swept up after a killed run: ${JSON.stringify(await sweepKilledRun(this.lock.stale))}`);
-    this.lock.record({ dir, runDir: this.options.runDir ?? dir, bridge: this.bridge, containerdSocket: join(dir, 'containerd', 'containerd.sock') });
+    const started = { dir, runDir: this.options.runDir ?? dir, bridge: this.bridge, containerdSocket: join(dir, 'containerd', 'containerd.sock') };
+    this.lock.record(started);
     this.say(`host: ${JSON.stringify(this.facts)}`);
 
     let t = Date.now();
@@ -129,6 +134,7 @@ export class RealNode {
     const ports = { port: await freePort(), healthzPort: await freePort() };
     this.tunables = snapshotKernelTunables();
     this.createdVarLibKubelet = !existsSync(dirname(DEVICE_PLUGIN_DIR));
+    this.lock.record({ ...started, tunables: this.tunables, createdVarLibKubelet: this.createdVarLibKubelet });
     const kubelet = new Kubelet({
       nodeName,
       nodeIp,
