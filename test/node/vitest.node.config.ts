@@ -15,6 +15,9 @@ export default defineConfig({
     globalSetup: ['test/node/global-setup.ts'],
     // One node, two shared cores: files take turns, and pods take seconds, not milliseconds.
     fileParallelism: false,
+    // Worker threads die with the main process. A forked worker outlived a SIGKILLed run and
+    // kept its device plugins registering with every later kubelet on this machine.
+    pool: 'threads',
     testTimeout: 180_000,
     hookTimeout: 300_000,
   },

@@ -62,7 +62,7 @@ async function sweepKilledRun(stale: NodeLockRecord): Promise<Record<string, unk
   report.cgroupsLeft = removeCgroupTrees('kubepods');
   if (stale.bridge) report.netnsRemoved = await removeBridgeAndPodNetns(stale.bridge);
   if (stale.tunables) report.tunableRestoreFailures = restoreKernelTunables(stale.tunables);
-  if (stale.createdVarLibKubelet) rmSync(dirname(DEVICE_PLUGIN_DIR), { recursive: true, force: true });
+  rmSync(stale.createdVarLibKubelet ? dirname(DEVICE_PLUGIN_DIR) : DEVICE_PLUGIN_DIR, { recursive: true, force: true });
   const runDir = stale.runDir ?? stale.dir;
   if (runDir) rmSync(runDir, { recursive: true, force: true });
   return report;
@@ -134,6 +134,9 @@ export class RealNode {
     const ports = { port: await freePort(), healthzPort: await freePort() };
     this.tunables = snapshotKernelTunables();
     this.createdVarLibKubelet = !existsSync(dirname(DEVICE_PLUGIN_DIR));
+    // Only one real kubelet runs here (the lock), so whatever is in its fixed device-plugin dir
+    // is stale: sockets and, above all, a device checkpoint from an earlier run.
+    rmSync(DEVICE_PLUGIN_DIR, { recursive: true, force: true });
     this.lock.record({ ...started, tunables: this.tunables, createdVarLibKubelet: this.createdVarLibKubelet });
     const kubelet = new Kubelet({
       nodeName,
@@ -202,7 +205,7 @@ export class RealNode {
       report.unmountFailures = [...((report.unmountFailures as string[]) ?? []), ...(await unmountUnder(this.options.dir))];
       report.cgroupsLeft = removeCgroupTrees('kubepods');
       report.netnsLeft = await removeBridgeAndPodNetns(this.bridge);
-      if (this.createdVarLibKubelet) rmSync(dirname(DEVICE_PLUGIN_DIR), { recursive: true, force: true });
+      rmSync(this.createdVarLibKubelet ? dirname(DEVICE_PLUGIN_DIR) : DEVICE_PLUGIN_DIR, { recursive: true, force: true });
       if (this.tunables) report.tunableRestoreFailures = restoreKernelTunables(this.tunables);
       await kubeRequest(this.options.kc, { method: 'DELETE', path: `/api/v1/nodes/${this.nodeName}` }).catch(() => undefined);
       this.say(`stopped: ${JSON.stringify(report)}`);
