@@ -1,6 +1,8 @@
 // By hand: starts a control plane and a real node, prints the kubeconfig and timings as one JSON
-// line, and keeps them up until interrupted (Ctrl-C stops and cleans up everything).
-// Usage: npx tsx test/real-node/start-and-wait.ts [dir]
+// line, and keeps them up until it gets SIGTERM, then drains the node and cleans up everything.
+// Usage: npx tsx test/real-node/start-and-wait.ts [dir]; stop with `kill <pid of this script>`.
+// (Ctrl-C signals the whole process group, so the apiserver dies before the node can drain;
+// what that leaves behind is swept up by the next start.)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
