@@ -35,6 +35,10 @@ describe('kubelet configuration for a test node', () => {
     expect(config).toMatchObject({ tlsCertFile: '/s.crt', tlsPrivateKeyFile: '/s.key' });
   });
 
+  it('leaves the host\'s iptables alone', () => {
+    expect(config).toMatchObject({ makeIPTablesUtilChains: false });
+  });
+
   it('asks for no OOM score or CPU pinning this machine cannot give', () => {
     expect(config).toMatchObject({ oomScoreAdj: 0, cpuManagerPolicy: 'none', protectKernelDefaults: false });
   });

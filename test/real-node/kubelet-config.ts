@@ -47,6 +47,9 @@ export function renderKubeletConfig(o: KubeletConfigOptions): string {
     topologyManagerPolicy: 'none',
     localStorageCapacityIsolation: false,
     protectKernelDefaults: false,
+    // Otherwise the kubelet adds host-wide iptables rules (INPUT/OUTPUT -j KUBE-FIREWALL, which
+    // drops non-loopback traffic to 127.0.0.0/8) and canary chains, and never removes them.
+    makeIPTablesUtilChains: false,
     // The default -999 cannot be set without CAP_SYS_RESOURCE, which this machine withholds.
     oomScoreAdj: 0,
     resolvConf: o.resolvConf,
