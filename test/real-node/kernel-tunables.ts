@@ -1,9 +1,19 @@
-// The kubelet writes three sysctls at start-up (vm.overcommit_memory=1, kernel.panic=10,
-// kernel.panic_on_oops=1) unless protectKernelDefaults is set, in which case it refuses to
-// start when they differ. This machine is shared, so we remember the values and put them back.
+// Host-wide sysctls our node changes: the kubelet writes its kernel defaults at start-up
+// (vm.overcommit_memory=1, kernel.panic=10, kernel.panic_on_oops=1, ...) unless
+// protectKernelDefaults is set, in which case it refuses to start when they differ; the CNI
+// bridge plugin (isGateway) turns on net.ipv4.ip_forward. This machine is shared, so we
+// remember the values before anything starts and put them back.
 import { readFileSync, writeFileSync } from 'node:fs';
 
-const TUNABLES = ['/proc/sys/vm/overcommit_memory', '/proc/sys/kernel/panic', '/proc/sys/kernel/panic_on_oops'];
+const TUNABLES = [
+  '/proc/sys/vm/overcommit_memory',
+  '/proc/sys/vm/panic_on_oom',
+  '/proc/sys/kernel/panic',
+  '/proc/sys/kernel/panic_on_oops',
+  '/proc/sys/kernel/keys/root_maxkeys',
+  '/proc/sys/kernel/keys/root_maxbytes',
+  '/proc/sys/net/ipv4/ip_forward',
+];
 
 export type TunableSnapshot = Record<string, string>;
 

@@ -104,7 +104,14 @@ export class RealNode {
     this.facts = assertPrerequisites();
     this.lock = acquireNodeLock();
     if (this.lock.stale) this.say(`swept up after a killed run: ${JSON.stringify(await sweepKilledRun(this.lock.stale))}`);
-    const started = { dir, runDir: this.options.runDir ?? dir, bridge: this.bridge, containerdSocket: join(dir, 'containerd', 'containerd.sock') };
+    this.tunables = snapshotKernelTunables();
+    const started = {
+      dir,
+      runDir: this.options.runDir ?? dir,
+      bridge: this.bridge,
+      containerdSocket: join(dir, 'containerd', 'containerd.sock'),
+      tunables: this.tunables,
+    };
     this.lock.record(started);
     this.say(`host: ${JSON.stringify(this.facts)}`);
 
@@ -132,12 +139,11 @@ export class RealNode {
     const nodeIp = hostAddress();
     const pki = await makeNodePki(join(dir, 'pki'), nodeName, nodeIp, ca);
     const ports = { port: await freePort(), healthzPort: await freePort() };
-    this.tunables = snapshotKernelTunables();
     this.createdVarLibKubelet = !existsSync(dirname(DEVICE_PLUGIN_DIR));
     // Only one real kubelet runs here (the lock), so whatever is in its fixed device-plugin dir
     // is stale: sockets and, above all, a device checkpoint from an earlier run.
     rmSync(DEVICE_PLUGIN_DIR, { recursive: true, force: true });
-    this.lock.record({ ...started, tunables: this.tunables, createdVarLibKubelet: this.createdVarLibKubelet });
+    this.lock.record({ ...started, createdVarLibKubelet: this.createdVarLibKubelet });
     const kubelet = new Kubelet({
       nodeName,
       nodeIp,
