@@ -1,6 +1,9 @@
 // containerd's config.toml for a node of our own: every path (root, state, socket, runc state,
 // CNI config) lives under one directory, so it never meets a system containerd; cgroupfs
 // (no systemd here), the busybox sandbox image we import ourselves, and CNI from Debian.
+/** The CNI network's name; libcni's cache files in /var/lib/cni/results start with it. */
+export const CNI_NETWORK_NAME = 'akri-ts-pods';
+
 export interface ContainerdPaths {
   dir: string;
   root: string;
@@ -9,6 +12,7 @@ export interface ContainerdPaths {
   runcRoot: string;
   cniConfDir: string;
   configFile: string;
+  opt: string;
 }
 
 export function containerdPaths(dir: string): ContainerdPaths {
@@ -20,6 +24,7 @@ export function containerdPaths(dir: string): ContainerdPaths {
     runcRoot: `${dir}/runc`,
     cniConfDir: `${dir}/cni/net.d`,
     configFile: `${dir}/config.toml`,
+    opt: `${dir}/opt`,
   };
 }
 
@@ -45,6 +50,9 @@ export function renderContainerdConfig({ paths, sandboxImage, cniBinDir }: Conta
     `  address = ${q(`${paths.socket}.ttrpc`)}`,
     '[metrics]',
     '  address = ""',
+    // The "opt" plugin would otherwise create /opt/containerd.
+    '[plugins."io.containerd.internal.v1.opt"]',
+    `  path = ${q(paths.opt)}`,
     `[${cri}]`,
     `  sandbox_image = ${q(sandboxImage)}`,
     '  enable_selinux = false',
@@ -85,7 +93,7 @@ export function renderBridgeConflist({ bridge, subnet }: BridgeNetwork, ipamData
   return JSON.stringify(
     {
       cniVersion: '0.4.0',
-      name: 'akri-ts-pods',
+      name: CNI_NETWORK_NAME,
       plugins: [
         {
           type: 'bridge',

@@ -3,7 +3,8 @@
 // reach them), and removes the empty cgroups the kubelet made. Each step only touches things
 // that name our directory or socket, because other engineers' processes share this machine.
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -55,14 +56,28 @@ export function shimPids(socket: string): number[] {
   return pids;
 }
 
+/**
+ * containerd 1.6 puts each shim's socket at /run/containerd/s/<sha256(address/namespace/id)>
+ * whatever its own state dir is; a killed shim leaves it behind.
+ */
+export function shimSocketPath(address: string, namespace: string, id: string): string {
+  return join('/run/containerd/s', createHash('sha256').update(join(address, namespace, id)).digest('hex'));
+}
+
 export function killShims(socket: string): number[] {
-  const pids = shimPids(socket);
-  for (const pid of pids) {
+  const pids: number[] = [];
+  for (const pid of shimPids(socket)) {
+    let argv: string[] = [];
     try {
+      argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
       process.kill(pid, 'SIGKILL');
+      pids.push(pid);
     } catch {
       // already gone
     }
+    const arg = (flag: string): string | undefined => (argv.includes(flag) ? argv[argv.indexOf(flag) + 1] : undefined);
+    const [namespace, id] = [arg('-namespace'), arg('-id')];
+    if (namespace && id) rmSync(shimSocketPath(socket, namespace, id), { force: true });
   }
   return pids;
 }

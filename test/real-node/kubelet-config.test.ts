@@ -11,6 +11,7 @@ const config = parse(
     healthzPort: 40002,
     containerdSocket: '/tmp/n1/containerd/containerd.sock',
     resolvConf: '/tmp/n1/resolv.conf',
+    podLogsDir: '/tmp/n1/pod-logs',
     pki: { caCert: '/ca.crt', clientCert: '/c.crt', clientKey: '/c.key', servingCert: '/s.crt', servingKey: '/s.key' },
   }),
 ) as Record<string, unknown>;
@@ -35,8 +36,8 @@ describe('kubelet configuration for a test node', () => {
     expect(config).toMatchObject({ tlsCertFile: '/s.crt', tlsPrivateKeyFile: '/s.key' });
   });
 
-  it('leaves the host\'s iptables alone', () => {
-    expect(config).toMatchObject({ makeIPTablesUtilChains: false });
+  it('leaves the host\'s iptables and /var/log/pods alone', () => {
+    expect(config).toMatchObject({ makeIPTablesUtilChains: false, podLogsDir: '/tmp/n1/pod-logs' });
   });
 
   it('asks for no OOM score or CPU pinning this machine cannot give', () => {

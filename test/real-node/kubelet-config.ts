@@ -12,6 +12,8 @@ export interface KubeletConfigOptions {
   containerdSocket: string;
   pki: NodePki;
   resolvConf: string;
+  /** Where container logs go (default /var/log/pods); /var/log/containers links stay fixed. */
+  podLogsDir: string;
   /** How often the kubelet looks for node status changes (e.g. device-plugin capacity). */
   nodeStatusUpdateFrequency?: string;
 }
@@ -53,6 +55,7 @@ export function renderKubeletConfig(o: KubeletConfigOptions): string {
     // The default -999 cannot be set without CAP_SYS_RESOURCE, which this machine withholds.
     oomScoreAdj: 0,
     resolvConf: o.resolvConf,
+    podLogsDir: o.podLogsDir,
     clusterDomain: 'cluster.local',
     maxPods: 30,
     podPidsLimit: -1,

@@ -79,7 +79,12 @@ export class Kubelet {
     mkdirSync(this.rootDir, { recursive: true });
     const resolvConf = join(dir, 'resolv.conf');
     writeFileSync(resolvConf, 'nameserver 127.0.0.1\n');
-    writeFileSync(join(dir, 'config.yaml'), renderKubeletConfig({ address: this.options.nodeIp, port, healthzPort, containerdSocket, pki, resolvConf }));
+    const podLogsDir = join(dir, 'pod-logs');
+    mkdirSync(podLogsDir, { recursive: true });
+    writeFileSync(
+      join(dir, 'config.yaml'),
+      renderKubeletConfig({ address: this.options.nodeIp, port, healthzPort, containerdSocket, pki, resolvConf, podLogsDir }),
+    );
     writeKubeconfig(join(dir, 'kubeconfig'), {
       server,
       caCert: pki.caCert,

@@ -15,8 +15,8 @@ export interface NodeLockRecord {
   bridge?: string;
   /** The kernel sysctls as they were before the kubelet changed them. */
   tunables?: Record<string, string>;
-  /** Whether the run created /var/lib/kubelet (for the kubelet's device-plugin socket). */
-  createdVarLibKubelet?: boolean;
+  /** Hard-coded host paths (host-paths.ts) that the run created. */
+  createdHostPaths?: string[];
 }
 
 export interface NodeLock {

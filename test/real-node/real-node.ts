@@ -4,13 +4,14 @@
 // (so the kubelet tears down their sandboxes, netns and mounts), then stops both processes and
 // removes whatever is left: shims, mounts, cgroups, the bridge, and the kernel sysctls it changed.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { KubeConfig, V1Node, V1PodList } from '@kubernetes/client-node';
 import { kubeRequest } from '../../lib/kube/raw-request.ts';
 import { freePort } from '../control-plane/free-port.ts';
 import { Containerd } from './containerd.ts';
+import { cleanHostPaths, missingHostPaths } from './host-paths.ts';
 import { killCgroupTree, killShims, removeCgroupTrees, unmountUnder } from './host-cleanup.ts';
 import { ensureImageArchive, type BuiltImage } from './image-archive.ts';
 import { restoreKernelTunables, snapshotKernelTunables, type TunableSnapshot } from './kernel-tunables.ts';
@@ -62,7 +63,7 @@ async function sweepKilledRun(stale: NodeLockRecord): Promise<Record<string, unk
   report.cgroupsLeft = removeCgroupTrees('kubepods');
   if (stale.bridge) report.netnsRemoved = await removeBridgeAndPodNetns(stale.bridge);
   if (stale.tunables) report.tunableRestoreFailures = restoreKernelTunables(stale.tunables);
-  rmSync(stale.createdVarLibKubelet ? dirname(DEVICE_PLUGIN_DIR) : DEVICE_PLUGIN_DIR, { recursive: true, force: true });
+  report.hostPathsRemoved = cleanHostPaths(stale.createdHostPaths ?? [], stale.runDir ?? stale.dir ?? '/nonexistent');
   const runDir = stale.runDir ?? stale.dir;
   if (runDir) rmSync(runDir, { recursive: true, force: true });
   return report;
@@ -76,8 +77,8 @@ export class RealNode {
   facts: HostFacts | undefined;
   private lock: NodeLock | undefined;
   private tunables: TunableSnapshot | undefined;
-  /** /var/lib/kubelet, if the kubelet creates it for its device-plugin socket (removed at stop). */
-  private createdVarLibKubelet = false;
+  /** Hard-coded host paths (see host-paths.ts) that did not exist before this run. */
+  private createdHostPaths: string[] = [];
 
   constructor(private readonly options: RealNodeOptions) {}
 
@@ -105,12 +106,14 @@ export class RealNode {
     this.lock = acquireNodeLock();
     if (this.lock.stale) this.say(`swept up after a killed run: ${JSON.stringify(await sweepKilledRun(this.lock.stale))}`);
     this.tunables = snapshotKernelTunables();
+    this.createdHostPaths = missingHostPaths();
     const started = {
       dir,
       runDir: this.options.runDir ?? dir,
       bridge: this.bridge,
       containerdSocket: join(dir, 'containerd', 'containerd.sock'),
       tunables: this.tunables,
+      createdHostPaths: this.createdHostPaths,
     };
     this.lock.record(started);
     this.say(`host: ${JSON.stringify(this.facts)}`);
@@ -139,11 +142,9 @@ export class RealNode {
     const nodeIp = hostAddress();
     const pki = await makeNodePki(join(dir, 'pki'), nodeName, nodeIp, ca);
     const ports = { port: await freePort(), healthzPort: await freePort() };
-    this.createdVarLibKubelet = !existsSync(dirname(DEVICE_PLUGIN_DIR));
     // Only one real kubelet runs here (the lock), so whatever is in its fixed device-plugin dir
     // is stale: sockets and, above all, a device checkpoint from an earlier run.
     rmSync(DEVICE_PLUGIN_DIR, { recursive: true, force: true });
-    this.lock.record({ ...started, createdVarLibKubelet: this.createdVarLibKubelet });
     const kubelet = new Kubelet({
       nodeName,
       nodeIp,
@@ -211,7 +212,7 @@ export class RealNode {
       report.unmountFailures = [...((report.unmountFailures as string[]) ?? []), ...(await unmountUnder(this.options.dir))];
       report.cgroupsLeft = removeCgroupTrees('kubepods');
       report.netnsLeft = await removeBridgeAndPodNetns(this.bridge);
-      rmSync(this.createdVarLibKubelet ? dirname(DEVICE_PLUGIN_DIR) : DEVICE_PLUGIN_DIR, { recursive: true, force: true });
+      report.hostPathsRemoved = cleanHostPaths(this.createdHostPaths, this.options.runDir ?? this.options.dir);
       if (this.tunables) report.tunableRestoreFailures = restoreKernelTunables(this.tunables);
       await kubeRequest(this.options.kc, { method: 'DELETE', path: `/api/v1/nodes/${this.nodeName}` }).catch(() => undefined);
       this.say(`stopped: ${JSON.stringify(report)}`);
