@@ -4,6 +4,7 @@
 // device manager hard-codes /var/lib/kubelet/device-plugins/kubelet.sock, hence one real kubelet
 // per machine. It can be restarted (stop + start) while its pods keep running in containerd.
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
 import { join } from 'node:path';
 import { writeKubeconfig } from '../control-plane/kubeconfig.ts';
 import { ManagedProcess } from '../control-plane/managed-process.ts';
@@ -93,6 +94,18 @@ export class Kubelet {
       user: `system:node:${nodeName}`,
     });
     this.process.start();
+  }
+
+  /** The kubelet's own health endpoint (healthzBindAddress is loopback). */
+  healthy(): Promise<boolean> {
+    return new Promise((resolve) => {
+      const req = get(`http://127.0.0.1:${this.options.healthzPort}/healthz`, { timeout: 2000 }, (res) => {
+        res.resume();
+        resolve(res.statusCode === 200);
+      });
+      req.on('timeout', () => req.destroy());
+      req.on('error', () => resolve(false));
+    });
   }
 
   async waitUntil(ready: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {

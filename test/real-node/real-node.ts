@@ -179,7 +179,7 @@ export class RealNode {
   async restartKubelet(): Promise<void> {
     await this.kubelet.stop();
     this.kubelet.start();
-    await this.kubelet.waitUntil(async () => true, 1000, 'started');
+    await this.kubelet.waitUntil(() => this.kubelet.healthy(), 60_000, 'healthy');
   }
 
   /** Deletes every pod bound to this node and waits until the kubelet has confirmed each. */
