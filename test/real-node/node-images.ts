@@ -1,0 +1,14 @@
+// The two images a real node needs, both from busybox: the pod sandbox ("pause") image that
+// containerd's CRI plugin starts first in every pod, and the broker, which prints its
+// environment (where the device plugin's Allocate env lands) and then stays up.
+import type { ImageRecipe } from './image-archive.ts';
+
+// busybox sh as PID 1 ignores SIGTERM unless it traps it; the short sleep lets the trap run.
+const stayUp = "trap 'exit 0' TERM INT; while :; do sleep 1; done";
+
+export const PAUSE_IMAGE: ImageRecipe = { repository: 'akri-ts/pause', cmd: ['/bin/sh', '-c', stayUp] };
+
+export const BROKER_IMAGE: ImageRecipe = {
+  repository: 'akri-ts/broker',
+  cmd: ['/bin/sh', '-c', `echo '--- environment ---'; env | sort; echo '--- end ---'; ${stayUp}`],
+};
