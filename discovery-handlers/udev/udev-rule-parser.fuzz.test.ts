@@ -56,6 +56,12 @@ function mutate(next: () => number, rule: string): string {
   return chars.join('');
 }
 
+/**
+ * A hang guard, not a speed figure: exponential backtracking on these inputs would take hours,
+ * while a loaded CI machine can pause a healthy run for a few hundred ms (GC, other tests).
+ */
+const HANG_GUARD_MS = 5000;
+
 /** Parses and then exercises every pattern; returns how long that took in ms. */
 function exercise(rule: string, next: () => number): number {
   const started = performance.now();
@@ -79,14 +85,14 @@ describe('the udev rule parser under random input', () => {
     const next = random(7);
     let slowest = 0;
     for (let i = 0; i < 4000; i += 1) slowest = Math.max(slowest, exercise(randomRule(next), next));
-    expect(slowest).toBeLessThan(250);
+    expect(slowest).toBeLessThan(HANG_GUARD_MS);
   });
 
   it('mutated real-world rules only parse or fail with UdevRuleError, quickly', () => {
     const next = random(11);
     let slowest = 0;
     for (let i = 0; i < 4000; i += 1) slowest = Math.max(slowest, exercise(mutate(next, pick(next, REAL_RULES)), next));
-    expect(slowest).toBeLessThan(250);
+    expect(slowest).toBeLessThan(HANG_GUARD_MS);
   });
 
   it('glob patterns made of stars and classes never take long, whatever they are matched against', () => {
@@ -103,7 +109,7 @@ describe('the udev rule parser under random input', () => {
       pattern.matches(value);
       slowest = Math.max(slowest, performance.now() - started);
     }
-    expect(slowest).toBeLessThan(250);
+    expect(slowest).toBeLessThan(HANG_GUARD_MS);
   });
 
   it('every generated well-formed rule parses to its conditions', () => {
