@@ -88,7 +88,9 @@ const bench: Benchmark = async (args) => {
     await until('the Instance to go', async () => (await instances()) === 0, (graceSeconds + 120) * 1000);
     const vanishToGoneMs = performance.now() - downAt;
     log(`${scenario.handler}: Instance gone after ${vanishToGoneMs.toFixed(0)} ms`);
+    const extra = (await scenario.extraFigures?.()) ?? {};
     return {
+      ...extra,
       handler: scenario.handler,
       appearToInstanceMs: Math.round(appearToInstanceMs),
       vanishToGoneMs: Math.round(vanishToGoneMs),
