@@ -24,6 +24,8 @@ const scenario: ScenarioFactory = () => {
     handler: 'ble',
     // Scanning is continuous; there is no poll.
     intervalSeconds: 0,
+    // Past the handler's 5 s first-snapshot window, so the figure is a steady-state appearance.
+    settleMs: 7000,
     configuration: () => ({
       discoveryHandler: { name: 'ble', discoveryDetails: `transport: {type: uart, port: ${bridge?.port ?? ''}}\nfilters: {localName: "^Bench-"}` },
     }),

@@ -22,6 +22,11 @@ export interface LatencyScenario {
   deviceUp(): Promise<void>;
   deviceDown(): Promise<void>;
   teardown(): Promise<void>;
+  /**
+   * How long discovery runs with the device absent before it is brought up (default 2000 ms):
+   * longer for handlers whose first snapshot waits (BLE listens 5 s before its first one).
+   */
+  settleMs?: number;
   /** Figures only this handler has (e.g. Modbus's /24 scanSeconds), added to the result line. */
   extraFigures?(): Promise<Figures>;
 }
