@@ -65,6 +65,8 @@ describe('BLE through the agent, with an external handler on a UART controller',
       const list = await listInstances(cluster.kc, cluster.namespace, 'thermo');
       expect(list.map((i) => i.metadata.name)).toEqual([instanceName('thermo', THERMOMETER)]);
       expect(list[0]?.spec).toMatchObject({ shared: true, nodes: [node.node] });
+      // The finalizer is a second write; wait for it so the resourceVersion below is final.
+      expect(list[0]?.metadata.finalizers).toContain(node.node);
       expect(list[0]?.spec.brokerProperties).toEqual({
         BLE_ADDRESS: THERMOMETER,
         BLE_ADDRESS_TYPE: 'random',

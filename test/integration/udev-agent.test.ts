@@ -46,8 +46,11 @@ describe('udev through the agent', () => {
         expect(i.spec.brokerProperties).toMatchObject({ UDEV_DEVPATH: devpath, UDEV_DEVNODE: '/dev/null' });
       }
     }, 30_000);
-    const status = await getConfiguration(cluster.kc, cluster.namespace, 'null');
-    expect(status?.status?.nodes?.map((n) => [n.state, n.instances])).toEqual([['Discovering', 1], ['Discovering', 1], ['Discovering', 1]]);
+    // Each node's status entry follows (written after the Instances, so polled too).
+    await eventually(async () => {
+      const status = await getConfiguration(cluster.kc, cluster.namespace, 'null');
+      expect(status?.status?.nodes?.map((n) => [n.state, n.instances])).toEqual([['Discovering', 1], ['Discovering', 1], ['Discovering', 1]]);
+    }, 30_000);
   });
 
   it('a rule with an assignment or an unknown key is shown on the Configuration with the rule and column, and nothing crashes', async () => {
