@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModbusDiscoveryHandler } from '../../discovery-handlers/modbus/handler.ts';
-import type { DiscoveredDevice, DiscoveryHandler } from '../../lib/discovery/handler.ts';
 import { Logger } from '../../lib/observability/logger.ts';
 import { freePort } from '../control-plane/free-port.ts';
 import type { ManagedProcess } from '../control-plane/managed-process.ts';
@@ -17,7 +16,7 @@ import { startPymodbusServer } from '../modbus/pymodbus-server.ts';
 import { useTestCluster } from './support/cluster.ts';
 import { eventually } from './support/eventually.ts';
 import { applyConfiguration, getConfiguration, listInstances, nodeNames } from './support/agent-nodes.ts';
-import { HandlerAgent, instanceName } from './support/handler-agents.ts';
+import { HandlerAgent, instanceName, SnapshotTap } from './support/handler-agents.ts';
 
 const cluster = useTestCluster('modbus');
 const names = nodeNames(2, 'modbus');
@@ -29,26 +28,6 @@ const peers: ManagedProcess[] = [];
 let line: PtyPair;
 let agents: HandlerAgent[] = [];
 
-/**
- * Passes a handler's snapshots to the agent unchanged and remembers the last one: what the
- * agent received, device specs included, while Allocate (device plugins) is not wired yet.
- */
-class SnapshotTap implements DiscoveryHandler {
-  last: DiscoveredDevice[] | undefined;
-  constructor(private readonly inner: DiscoveryHandler) {}
-  get name(): string {
-    return this.inner.name;
-  }
-  get shared(): boolean {
-    return this.inner.shared;
-  }
-  async *discover(...args: Parameters<DiscoveryHandler['discover']>): AsyncGenerator<DiscoveredDevice[]> {
-    for await (const devices of this.inner.discover(...args)) {
-      this.last = devices;
-      yield devices;
-    }
-  }
-}
 const rtuTap = new SnapshotTap(new ModbusDiscoveryHandler({ transport: 'rtu', log: quiet }));
 
 beforeAll(async () => {

@@ -9,19 +9,18 @@ import { UmockdevTestbed } from '../fixtures/udev/umockdev-testbed.ts';
 import { useTestCluster } from './support/cluster.ts';
 import { eventually, holdsFor } from './support/eventually.ts';
 import { applyConfiguration, getConfiguration, listEvents, listInstances, nodeNames } from './support/agent-nodes.ts';
-import { ExternalHandlerProcess, HandlerAgent, instanceName } from './support/handler-agents.ts';
+import { ExternalHandlerProcess, HandlerAgent, instanceName, SnapshotTap } from './support/handler-agents.ts';
 
 const cluster = useTestCluster('udev');
 const names = nodeNames(3, 'udev');
 const quiet = new Logger({}, 'error', { write: () => undefined });
 let agents: HandlerAgent[] = [];
+let taps: SnapshotTap[] = [];
 
 beforeAll(async () => {
   // The sysfs walk (this machine has no udevd), polled fast so the test need not wait 2 s.
-  agents = names.map((n) => new HandlerAgent(n, cluster.kc, cluster.namespace, {
-    embedded: [new UdevDiscoveryHandler({ choice: 'sysfs', sysfsPollIntervalMs: 500, logger: quiet })],
-    graceSeconds: 2,
-  }));
+  taps = names.map(() => new SnapshotTap(new UdevDiscoveryHandler({ choice: 'sysfs', sysfsPollIntervalMs: 500, logger: quiet })));
+  agents = names.map((n, i) => new HandlerAgent(n, cluster.kc, cluster.namespace, { embedded: taps.slice(i, i + 1), graceSeconds: 2 }));
   await Promise.all(agents.map((a) => a.start()));
 });
 afterAll(async () => {
@@ -46,6 +45,10 @@ describe('udev through the agent', () => {
         expect(i.spec.brokerProperties).toMatchObject({ UDEV_DEVPATH: devpath, UDEV_DEVNODE: '/dev/null' });
       }
     }, 30_000);
+    // What each agent holds for Allocate: /dev/null, read-write-mknod (the default permissions).
+    for (const tap of taps) {
+      expect(tap.last?.map((d) => [d.id, d.deviceSpecs])).toEqual([[devpath, [{ containerPath: '/dev/null', hostPath: '/dev/null', permissions: 'rwm' }]]]);
+    }
     // Each node's status entry follows (written after the Instances, so polled too).
     await eventually(async () => {
       const status = await getConfiguration(cluster.kc, cluster.namespace, 'null');

@@ -10,7 +10,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { blake2b } from '@noble/hashes/blake2.js';
 import { Registry } from 'prom-client';
 import { Agent } from '../../../agent/agent.ts';
-import type { DiscoveryHandler } from '../../../lib/discovery/handler.ts';
+import type { DiscoveredDevice, DiscoveryHandler } from '../../../lib/discovery/handler.ts';
 import { Logger } from '../../../lib/observability/logger.ts';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
@@ -97,4 +97,25 @@ export class ExternalHandlerProcess {
 export function instanceName(configuration: string, id: string, node?: string): string {
   const digest = Buffer.from(blake2b(new TextEncoder().encode(id + (node ?? '')), { dkLen: 3 })).toString('hex');
   return `${configuration}-${digest}`;
+}
+
+/**
+ * Passes a handler's snapshots to the agent unchanged and remembers the last one: what the
+ * agent received, device specs included, while Allocate (device plugins) is not wired yet.
+ */
+export class SnapshotTap implements DiscoveryHandler {
+  last: DiscoveredDevice[] | undefined;
+  constructor(private readonly inner: DiscoveryHandler) {}
+  get name(): string {
+    return this.inner.name;
+  }
+  get shared(): boolean {
+    return this.inner.shared;
+  }
+  async *discover(...args: Parameters<DiscoveryHandler['discover']>): AsyncGenerator<DiscoveredDevice[]> {
+    for await (const devices of this.inner.discover(...args)) {
+      this.last = devices;
+      yield devices;
+    }
+  }
 }
