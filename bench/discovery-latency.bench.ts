@@ -73,7 +73,7 @@ const bench: Benchmark = async (args) => {
     const instances = async () =>
       (await kubeRequest<{ items: unknown[] }>(kc, { method: 'GET', path: `/apis/akri.sh/v0/namespaces/${ns}/instances` })).items.length;
     // Let discovery settle with the device absent, so the measurement starts from a steady state.
-    await new Promise((r) => setTimeout(r, 2000));
+    await new Promise((r) => setTimeout(r, scenario.settleMs ?? 2000));
     if ((await instances()) !== 0) throw new Error('an Instance exists before the device was brought up');
 
     log(`${scenario.handler}: bringing the device up`);
@@ -88,7 +88,9 @@ const bench: Benchmark = async (args) => {
     await until('the Instance to go', async () => (await instances()) === 0, (graceSeconds + 120) * 1000);
     const vanishToGoneMs = performance.now() - downAt;
     log(`${scenario.handler}: Instance gone after ${vanishToGoneMs.toFixed(0)} ms`);
+    const extra = (await scenario.extraFigures?.()) ?? {};
     return {
+      ...extra,
       handler: scenario.handler,
       appearToInstanceMs: Math.round(appearToInstanceMs),
       vanishToGoneMs: Math.round(vanishToGoneMs),

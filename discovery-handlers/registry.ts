@@ -33,9 +33,10 @@ const factories: Record<string, Factory> = {
     const { OpcuaDiscoveryHandler } = await import('./opcua/opcua-handler.ts');
     return new OpcuaDiscoveryHandler({ logger: logger.child({ handler: 'opcua' }), pkiFolder: env.OPCUA_PKI_FOLDER });
   },
-  udev: async ({ logger }) => {
+  udev: async ({ logger, env }) => {
     const { UdevDiscoveryHandler } = await import('./udev/udev-discovery-handler.ts');
-    return new UdevDiscoveryHandler({ logger: logger.child({ handler: 'udev' }) });
+    const { udevDeviceSourceFromEnv } = await import('./udev/udev-handler-settings.ts');
+    return new UdevDiscoveryHandler({ logger: logger.child({ handler: 'udev' }), choice: udevDeviceSourceFromEnv(env) });
   },
   modbus: async ({ logger }) => {
     const { ModbusDiscoveryHandler } = await import('./modbus/handler.ts');

@@ -3,7 +3,7 @@
 // simulator starts or stops, a Hello or Bye goes out, a umockdev device is plugged...).
 import type { ConfigurationSpec } from '../../lib/crd/configuration.ts';
 import type { DiscoveryHandler } from '../../lib/discovery/handler.ts';
-import type { BenchArgs } from '../benchmark.ts';
+import type { BenchArgs, Figures } from '../benchmark.ts';
 
 export interface LatencyScenario {
   /** The handler name the Configuration uses. */
@@ -22,6 +22,13 @@ export interface LatencyScenario {
   deviceUp(): Promise<void>;
   deviceDown(): Promise<void>;
   teardown(): Promise<void>;
+  /**
+   * How long discovery runs with the device absent before it is brought up (default 2000 ms):
+   * longer for handlers whose first snapshot waits (BLE listens 5 s before its first one).
+   */
+  settleMs?: number;
+  /** Figures only this handler has (e.g. Modbus's /24 scanSeconds), added to the result line. */
+  extraFigures?(): Promise<Figures>;
 }
 
 export type ScenarioFactory = (args: BenchArgs) => LatencyScenario;
