@@ -81,7 +81,7 @@ spec:
   discoveryHandler:
     name: {{ .handler }}
     discoveryDetails: |+
-      {{- .details | nindent 6 }}
+      {{- .details | trimSuffix "\n" | nindent 6 }}
     {{- with $cfg.discoveryProperties }}
     discoveryProperties:
       {{- toYaml . | nindent 6 }}
