@@ -27,7 +27,12 @@ function log(msg, fields = {}) {
 function api(method, path, body, contentType = 'application/json') {
   return new Promise((resolve, reject) => {
     const url = new URL(path, server);
-    const req = request(url, { method, ca, headers: { authorization: `Bearer ${token}`, accept: 'application/json', 'content-type': contentType } }, (res) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    // An explicit length: a chunked DELETE body on a kept-alive socket makes the apiserver
+    // answer the next request on that socket with 400.
+    const headers = { authorization: `Bearer ${token}`, accept: 'application/json' };
+    if (payload !== undefined) Object.assign(headers, { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) });
+    const req = request(url, { method, ca, headers }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (c) => (text += c));
@@ -38,8 +43,7 @@ function api(method, path, body, contentType = 'application/json') {
       });
     });
     req.on('error', reject);
-    if (body !== undefined) req.write(JSON.stringify(body));
-    req.end();
+    req.end(payload);
   });
 }
 
