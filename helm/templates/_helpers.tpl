@@ -39,13 +39,9 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- if or .Values.agent.hostNetwork (has "onvif" .Values.agent.embeddedHandlers) (has "ble" .Values.agent.embeddedHandlers) -}}true{{- else -}}false{{- end -}}
 {{- end -}}
 
-{{- define "akri.imagePullSecrets" -}}
-{{- with .Values.imagePullSecrets }}
-imagePullSecrets:
-{{- range . }}
-  - name: {{ . }}
-{{- end }}
-{{- end }}
+{{/* imagePullSecrets names as a pod spec's list of references. */}}
+{{- define "akri.pullSecretRefs" -}}
+{{- $refs := list }}{{ range . }}{{ $refs = append $refs (dict "name" .) }}{{ end }}{{ toJson $refs }}
 {{- end -}}
 
 {{/* Broker resource block in Akri's style: the {{PLACEHOLDER}} slot plus memory and cpu. */}}
@@ -90,7 +86,9 @@ spec:
   brokerSpec:
     {{- if $podRepo }}
     brokerPodSpec:
-      {{- include "akri.imagePullSecrets" $root | nindent 6 }}
+      {{- with $root.Values.imagePullSecrets }}
+      imagePullSecrets: {{ include "akri.pullSecretRefs" . }}
+      {{- end }}
       containers:
         - name: {{ $cfg.name }}-broker
           image: {{ printf "%s:%s" $podRepo ($pod.image.tag | default "latest") | quote }}
@@ -132,7 +130,9 @@ spec:
     brokerJobSpec:
       template:
         spec:
-          {{- include "akri.imagePullSecrets" $root | nindent 10 }}
+          {{- with $root.Values.imagePullSecrets }}
+          imagePullSecrets: {{ include "akri.pullSecretRefs" . }}
+          {{- end }}
           containers:
             - name: {{ $cfg.name }}-broker
               image: {{ printf "%s:%s" $jobRepo ($job.image.tag | default "latest") | quote }}
@@ -207,7 +207,9 @@ spec:
     spec:
       # Handlers talk only to the agent over its socket: no API access at all.
       automountServiceAccountToken: false
-      {{- include "akri.imagePullSecrets" $root | nindent 6 }}
+      {{- with $root.Values.imagePullSecrets }}
+      imagePullSecrets: {{ include "akri.pullSecretRefs" . }}
+      {{- end }}
       {{- if .hostNetwork }}
       hostNetwork: true
       dnsPolicy: ClusterFirstWithHostNet

@@ -4,7 +4,7 @@
 // RBAC is enough; access reviews prove it is not more. Uninstall: the pre-delete hook's
 // program runs as a process with the hook's ServiceAccount (a Job needs a kubelet), then
 // `helm uninstall --no-hooks`; nothing akri.sh is left, and no finalizer.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -175,6 +175,9 @@ describe('uninstall', () => {
     });
 
   it('the pre-delete hook removes the Configurations while the agents remove their finalizers', async () => {
+    // The program run here is the one the hook's Job mounts from the release's ConfigMap.
+    const cm = await kubeRequest<{ data: Record<string, string> }>(cluster.kc, { method: 'GET', path: `/api/v1/namespaces/${cluster.namespace}/configmaps/akri-akri-ts-cleanup` });
+    expect(cm.data['pre-delete-cleanup.mjs']?.trim()).toBe(readFileSync(join(repoRoot, 'helm/files/pre-delete-cleanup.mjs'), 'utf8').trim());
     const out = await runHook(20);
     expect(out.stdout).toContain('"msg":"done"');
     expect(out.stdout).not.toContain('still held by finalizers'); // the live agent let go by itself

@@ -40,6 +40,7 @@ const VARIANTS: Record<string, Record<string, unknown>> = {
     ],
   },
   'highly available controller': {
+    imagePullSecrets: ['registry-credentials'],
     controller: { replicas: 3, podDisruptionBudget: { enabled: true }, priorityClassName: 'system-cluster-critical' },
     agent: { priorityClassName: 'system-node-critical', referencedObjectNamespaces: ['akri-system', 'cameras'] },
   },
@@ -130,6 +131,20 @@ describe('what the chart renders', () => {
     expect(controller.spec.template.spec.securityContext.runAsNonRoot).toBe(true);
     const hook = find(all, 'Job', 'akri-akri-ts-cleanup');
     expect(hook.metadata.annotations?.['helm.sh/hook']).toBe('pre-delete');
+  });
+});
+
+describe('the optional ServiceMonitor', () => {
+  it('scrapes the agent and the controller through headless metrics Services', async () => {
+    const all = manifests((await helmTemplate({ serviceMonitor: { enabled: true, labels: { release: 'prometheus' } } })).stdout);
+    for (const component of ['agent', 'controller']) {
+      const monitor = find(all, 'ServiceMonitor', `akri-akri-ts-${component}`);
+      expect(monitor.spec).toMatchObject({ selector: { matchLabels: { 'app.kubernetes.io/component': component } }, endpoints: [{ port: 'metrics', interval: '30s' }] });
+      expect(find(all, 'Service', `akri-akri-ts-${component}-metrics`).spec).toMatchObject({ clusterIP: 'None', ports: [{ name: 'metrics', port: 8080 }] });
+    }
+    // Everything but the prometheus-operator kind (whose CRD this API server does not serve) is valid.
+    const r = await run(goTools().kubeconform, ['-strict', '-summary', '-skip', 'ServiceMonitor', '-schema-location', schemaLocation(schemas), '-'], { stdin: (await helmTemplate({ serviceMonitor: { enabled: true } })).stdout });
+    expect(r.code, r.stdout).toBe(0);
   });
 });
 
