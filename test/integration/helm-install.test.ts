@@ -42,7 +42,13 @@ function values(): Record<string, unknown> {
     controller: { metricsPort: 0, leaseDurationSeconds: 5 },
     debugEcho: {
       discovery: { shared: false },
-      configuration: { enabled: true, capacity: 1, discoveryDetails: { descriptions: ['foo0'] }, brokerPod: { image: { repository: 'docker.io/library/busybox', tag: 'stable' } } },
+      configuration: {
+        enabled: true,
+        capacity: 1,
+        discoveryDetails: { descriptions: ['foo0'] },
+        // Resolving this needs the agent's Secret access in the release namespace.
+        discoveryProperties: [{ name: 'ECHO_TOKEN', valueFrom: { secretKeyRef: { name: 'echo-credentials', namespace: cluster.namespace, key: 'token' } } }],
+        brokerPod: { image: { repository: 'docker.io/library/busybox', tag: 'stable' } } },
     },
     cleanupHook: { timeoutSeconds: 20 },
   };
@@ -60,6 +66,7 @@ let cleanupCreds: ServiceAccountCredentials;
 beforeAll(async () => {
   for (const d of ['kubelet/device-plugins', 'kubelet/pod-resources', 'akri', 'state']) mkdirSync(join(scratch, d), { recursive: true });
   await registerReadyNode(cluster.kc, node);
+  await cluster.core.createNamespacedSecret({ namespace: cluster.namespace, body: { metadata: { name: 'echo-credentials' }, stringData: { token: 's3cret' } } });
 });
 
 afterAll(async () => {
@@ -106,7 +113,7 @@ describe('helm install into a real API server', () => {
     cleanupCreds = await mint('akri-akri-ts-cleanup');
   });
 
-  it('the rendered agent, with its ServiceAccount token, writes the Instances of a debugEcho Configuration', async () => {
+  it('the rendered agent, with its ServiceAccount token, reads the Secret its Configuration names and writes the Instances', async () => {
     const manifest = await helm(['get', 'manifest', release, '--namespace', cluster.namespace, '--kubeconfig', kubeconfig], { env: helmEnv });
     const agent = podSpec(find(manifests(manifest.stdout), 'DaemonSet', 'akri-akri-ts-agent')).containers[0];
     expect(agent?.args?.[0]).toBe('agent');
@@ -123,7 +130,8 @@ describe('helm install into a real API server', () => {
     await eventually(async () => {
       const cfg = await kubeRequest<Configuration>(cluster.kc, { method: 'GET', path: `${akri('configurations')}/akri-debug-echo` });
       expect(cfg.metadata.finalizers, p.logs).toContain(node);
-      expect(JSON.stringify(cfg.status ?? {}), p.logs).toContain(node);
+      const entry = cfg.status?.nodes?.find((n) => n.node === node);
+      expect(entry?.state, p.logs).toBe('Discovering'); // not PropertiesUnresolved: the Secret was readable
     }, 30_000);
   });
 
