@@ -1,0 +1,50 @@
+// Credentials exactly as a pod of the chart gets them: a token for one of the chart's
+// ServiceAccounts from the TokenRequest API, written as a kubeconfig with a bearer token (and
+// as the token/CA files the pre-delete hook reads). No kubelet runs here to mount them.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { kubeRequest, type KubeEndpoint } from '../../lib/kube/raw-request.ts';
+
+interface KubeconfigFile {
+  'current-context': string;
+  contexts: Array<{ name: string; context: { cluster: string } }>;
+  clusters: Array<{ name: string; cluster: { server: string; 'certificate-authority-data'?: string; 'certificate-authority'?: string } }>;
+}
+
+export interface ServiceAccountCredentials {
+  kubeconfig: string;
+  tokenFile: string;
+  caFile: string;
+  server: string;
+}
+
+/** Mints a one-hour token for namespace/name and writes kubeconfig, token and CA into dir. */
+export async function serviceAccountCredentials(admin: KubeEndpoint, adminKubeconfig: string, namespace: string, name: string, dir: string): Promise<ServiceAccountCredentials> {
+  const review = await kubeRequest<{ status: { token: string } }>(admin, {
+    method: 'POST',
+    path: `/api/v1/namespaces/${namespace}/serviceaccounts/${name}/token`,
+    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } },
+  });
+  const file = parse(readFileSync(adminKubeconfig, 'utf8')) as KubeconfigFile;
+  const context = file.contexts.find((c) => c.name === file['current-context']);
+  const cluster = file.clusters.find((c) => c.name === context?.context.cluster)?.cluster;
+  if (!cluster) throw new Error(`${adminKubeconfig}: no cluster for the current context`);
+  const ca = cluster['certificate-authority-data'] ? Buffer.from(cluster['certificate-authority-data'], 'base64') : readFileSync(cluster['certificate-authority'] ?? '');
+  const base = join(dir, name);
+  const out: ServiceAccountCredentials = { kubeconfig: `${base}.kubeconfig`, tokenFile: `${base}.token`, caFile: `${base}.ca.crt`, server: cluster.server };
+  writeFileSync(out.tokenFile, review.status.token);
+  writeFileSync(out.caFile, ca);
+  writeFileSync(
+    out.kubeconfig,
+    stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      'current-context': name,
+      contexts: [{ name, context: { cluster: 'test', user: name, namespace } }],
+      clusters: [{ name: 'test', cluster: { server: cluster.server, 'certificate-authority-data': ca.toString('base64') } }],
+      users: [{ name, user: { token: review.status.token } }],
+    }),
+  );
+  return out;
+}
