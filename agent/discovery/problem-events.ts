@@ -10,7 +10,7 @@ import type { Logger } from '../../lib/observability/logger.ts';
 const MAX_REMEMBERED = 512;
 
 export function problemEventReporter(
-  events: EventRecorder,
+  events: Pick<EventRecorder, 'record'>,
   target: EventTarget,
   log: Logger,
   minIntervalMs = 60_000,
