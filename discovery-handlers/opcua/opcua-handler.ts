@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DiscoveredDevice, DiscoverRequest, DiscoveryHandler, HandlerProblem } from '../../lib/discovery/handler.ts';
 import { Logger } from '../../lib/observability/logger.ts';
-import { mapBounded } from '../onvif/bounded-map.ts';
+import { mapBounded } from '../../lib/discovery/bounded-map.ts';
 import { reachableDiscoveryUrl } from './discovery-url-host.ts';
 import { OpcuaCallFailed, OpcuaDiscoveryClient } from './opcua-discovery-client.ts';
 import { parseOpcuaDetails, type OpcuaDiscoveryDetails } from './opcua-details.ts';
