@@ -16,7 +16,9 @@ describe('the handler registry', () => {
       modbusRtu: false,
       ble: true,
     });
-  });
+    // Importing every protocol library (node-opcua, noble, serialport...) takes 5-9 s on a
+    // loaded 2-core machine, past vitest's default 5 s.
+  }, 60_000);
 
   it('refuses an unknown name, listing the known ones', async () => {
     await expect(createHandler('zigbee', ctx)).rejects.toThrow(/unknown discovery handler "zigbee"; known: debugEcho, onvif/);

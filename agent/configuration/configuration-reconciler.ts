@@ -16,6 +16,7 @@ import type { ListWatch } from '../kube/list-watch.ts';
 import type { AgentMetrics } from '../observability/agent-metrics.ts';
 import { nodeStatus, sameNodeStatus, withTransitionTimes } from '../status/node-status.ts';
 import { StatusWriter } from '../status/status-writer.ts';
+import { problemEventReporter } from '../discovery/problem-events.ts';
 import type { ReferencedObjects } from './referenced-objects.ts';
 import { referencedObjects, requestFingerprint, resolveProperties } from './resolve-properties.ts';
 
@@ -106,7 +107,15 @@ export class ConfigurationReconciler {
         st.session = new DiscoverySession({
           configuration: name,
           handlerName: handler,
-          request: { details, properties: resolution.properties },
+          request: {
+            details,
+            properties: resolution.properties,
+            reportProblem: problemEventReporter(
+              this.d.events,
+              { apiVersion: AKRI_API_VERSION, kind: 'Configuration', name, namespace, uid: cfg.metadata.uid },
+              log,
+            ),
+          },
           registry: this.d.registry,
           metrics: this.d.metrics,
           log: this.d.log.child({ configuration: name, namespace }),

@@ -3,7 +3,7 @@
 // macAddresses) plus our RTSP URI. Every failure becomes a CameraProblem with a kind.
 import type { DiscoveredDevice } from '../../lib/discovery/handler.ts';
 import type { CredentialStore } from './credential-store.ts';
-import { passesFilterOnValue, shouldInclude } from './filter-list.ts';
+import { passesFilterOnValue, shouldInclude } from '../../lib/discovery/filter-list.ts';
 import {
   getFirstRtspUri,
   getNetworkInterfaces,

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseOnvifDetails } from './onvif-details.ts';
 import { passesScopeFilter } from './ws-discovery-messages.ts';
-import { passesFilterOnValue, shouldInclude } from './filter-list.ts';
+import { passesFilterOnValue, shouldInclude } from '../../lib/discovery/filter-list.ts';
 
 describe('onvif discoveryDetails', () => {
   it('"{}" and "" give Akri defaults (timeout 1 s, no filters) and our defaults', () => {

@@ -7,8 +7,8 @@ import {
   parseDetailsDocument,
   rejectUnknownFields,
   stringList,
-} from './details-document.ts';
-import { parseFilterList, type FilterList } from './filter-list.ts';
+} from '../../lib/discovery/details-document.ts';
+import { parseFilterList, type FilterList } from '../../lib/discovery/filter-list.ts';
 import { expandUnicastTargets } from './unicast-targets.ts';
 
 export interface OnvifDiscoveryDetails {

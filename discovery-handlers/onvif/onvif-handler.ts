@@ -9,10 +9,11 @@ import {
   type DiscoveryHandler,
 } from '../../lib/discovery/handler.ts';
 import { Logger } from '../../lib/observability/logger.ts';
-import { mapBounded } from './bounded-map.ts';
+import { mapBounded } from '../../lib/discovery/bounded-map.ts';
 import { LogThrottle } from './log-throttle.ts';
 import { inspectCamera, problemOf, type CameraProblem } from './camera-inspection.ts';
 import { getSystemDateAndTime } from './onvif-device-client.ts';
+import { cameraProblemEvent } from './camera-problem-event.ts';
 import { CredentialStore } from './credential-store.ts';
 import { parseOnvifDetails, type OnvifDiscoveryDetails } from './onvif-details.ts';
 import { DEFAULT_MAX_RESPONSE_BYTES } from './soap-client.ts';
@@ -49,10 +50,15 @@ class EventQueue {
   async next(signal: AbortSignal): Promise<LoopEvent | undefined> {
     while (this.items.length === 0) {
       if (signal.aborted) return undefined;
+      // The abort listener is removed after each wait: one per event would pile up on the
+      // signal for as long as discovery runs (Node warns after 10).
+      let onAbort: (() => void) | undefined;
       await new Promise<void>((resolve) => {
         this.wake = resolve;
-        signal.addEventListener('abort', () => resolve(), { once: true });
+        onAbort = resolve;
+        signal.addEventListener('abort', onAbort, { once: true });
       });
+      if (onAbort) signal.removeEventListener('abort', onAbort);
       this.wake = undefined;
     }
     return signal.aborted ? undefined : this.items.shift();
@@ -82,6 +88,10 @@ export class OnvifDiscoveryHandler implements DiscoveryHandler {
         }
         this.options.onRejected?.(from, reason);
       },
+    };
+    const report = (problem: CameraProblem): void => {
+      this.options.onProblem?.(problem);
+      request.reportProblem?.(cameraProblemEvent(problem));
     };
     const queue = new EventQueue();
     let listener: AnnouncementListener | undefined;
@@ -114,9 +124,9 @@ export class OnvifDiscoveryHandler implements DiscoveryHandler {
             endpointOptions,
           );
           if (signal.aborted) break;
-          await this.reconcile(endpoints, known, details, credentials, signal, true, failed);
+          await this.reconcile(endpoints, known, details, credentials, signal, true, failed, report);
         } else if (event.kind === 'hello') {
-          await this.reconcile([event.endpoint], known, details, credentials, signal, false, failed);
+          await this.reconcile([event.endpoint], known, details, credentials, signal, false, failed, report);
         } else {
           for (const [url, camera] of known) if (camera.uuid === event.uuid) known.delete(url);
           this.log.info('camera said Bye', { uuid: event.uuid });
@@ -147,6 +157,7 @@ export class OnvifDiscoveryHandler implements DiscoveryHandler {
     signal: AbortSignal,
     fullRound: boolean,
     failed: Map<string, number>,
+    report: (problem: CameraProblem) => void,
   ): Promise<void> {
     const seen = new Map<string, string>(); // service URL -> uuid
     for (const endpoint of endpoints) {
@@ -174,7 +185,7 @@ export class OnvifDiscoveryHandler implements DiscoveryHandler {
           failed.set(url, Date.now() + details.discoveryIntervalSeconds * 1000);
           const problem = problemOf(url, camera.uuid, 'liveness', error);
           this.log.warn('camera liveness failed', { ...problem });
-          this.options.onProblem?.(problem);
+          report(problem);
         }
       });
     }
@@ -192,7 +203,7 @@ export class OnvifDiscoveryHandler implements DiscoveryHandler {
         if (problem.kind === 'aborted') continue;
         // The message names the URL and the failure kind; credentials are never in it.
         this.log.warn(`camera ${problem.step} failed`, { ...problem });
-        this.options.onProblem?.(problem);
+        report(problem);
       }
       if (signal.aborted) return;
       if (result.outcome === 'device') known.set(serviceUrl, { uuid, device: result.device });

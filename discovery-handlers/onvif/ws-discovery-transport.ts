@@ -87,15 +87,14 @@ export async function probeOnce(
     for (const host of params.unicastAddresses) sends.push(sendTo(host));
     await Promise.all(sends);
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, params.windowMs);
-      params.signal?.addEventListener(
-        'abort',
-        () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        { once: true },
-      );
+      // The listener goes when the window ends: one per poll would stay on the signal forever.
+      const done = (): void => {
+        clearTimeout(timer);
+        params.signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, params.windowMs);
+      params.signal?.addEventListener('abort', done, { once: true });
     });
   } finally {
     socket.close();

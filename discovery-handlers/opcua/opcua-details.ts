@@ -7,8 +7,8 @@ import {
   parseDetailsDocument,
   rejectUnknownFields,
   stringList,
-} from '../onvif/details-document.ts';
-import { parseFilterList, type FilterList } from '../onvif/filter-list.ts';
+} from '../../lib/discovery/details-document.ts';
+import { parseFilterList, type FilterList } from '../../lib/discovery/filter-list.ts';
 
 export const DEFAULT_DISCOVERY_URL = 'opc.tcp://localhost:4840/';
 

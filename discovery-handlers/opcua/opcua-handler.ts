@@ -3,9 +3,9 @@
 // keep, checks each is alive with GetEndpoints, and yields the snapshot when it changes.
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DiscoveredDevice, DiscoverRequest, DiscoveryHandler } from '../../lib/discovery/handler.ts';
+import type { DiscoveredDevice, DiscoverRequest, DiscoveryHandler, HandlerProblem } from '../../lib/discovery/handler.ts';
 import { Logger } from '../../lib/observability/logger.ts';
-import { mapBounded } from '../onvif/bounded-map.ts';
+import { mapBounded } from '../../lib/discovery/bounded-map.ts';
 import { reachableDiscoveryUrl } from './discovery-url-host.ts';
 import { OpcuaCallFailed, OpcuaDiscoveryClient } from './opcua-discovery-client.ts';
 import { parseOpcuaDetails, type OpcuaDiscoveryDetails } from './opcua-details.ts';
@@ -61,7 +61,7 @@ export class OpcuaDiscoveryHandler implements DiscoveryHandler {
     await this.client.prepare();
     let last: string | undefined;
     while (!signal.aborted) {
-      const devices = await this.round(details);
+      const devices = await this.round(details, request.reportProblem);
       if (signal.aborted) break;
       const fingerprint = JSON.stringify(devices);
       if (fingerprint !== last) {
@@ -72,17 +72,20 @@ export class OpcuaDiscoveryHandler implements DiscoveryHandler {
     }
   }
 
-  private problem(url: string, step: OpcuaProblem['step'], error: unknown): void {
+  private problem(url: string, step: OpcuaProblem['step'], error: unknown, report?: (problem: HandlerProblem) => void): void {
     const problem: OpcuaProblem =
       error instanceof OpcuaCallFailed
         ? { url, step, kind: error.kind, message: error.message }
         : { url, step, kind: 'error', message: String(error) };
     this.log.warn(`opcua ${step} failed`, { ...problem });
     this.options.onProblem?.(problem);
+    // The step decides the reason: an LDS that cannot be asked differs from a dead server.
+    const reason = step === 'liveness' ? 'OpcuaServerUnreachable' : 'OpcuaDiscoveryFailed';
+    report?.({ reason, message: `${step} ${url} failed (${problem.kind}): ${problem.message}`.slice(0, 1000) });
   }
 
   /** One full discovery round; exported behaviour is the snapshot it returns. */
-  async round(details: OpcuaDiscoveryDetails): Promise<DiscoveredDevice[]> {
+  async round(details: OpcuaDiscoveryDetails, report?: (problem: HandlerProblem) => void): Promise<DiscoveredDevice[]> {
     const timeoutMs = details.requestTimeoutSeconds * 1000;
     const found = await mapBounded(details.discoveryUrls, 4, async (askedUrl) => {
       const selected: SelectedServer[] = [];
@@ -92,7 +95,7 @@ export class OpcuaDiscoveryHandler implements DiscoveryHandler {
           selected.push({ ...server, discoveryUrl: await reachableDiscoveryUrl(server.discoveryUrl, askedUrl) });
         }
       } catch (error) {
-        this.problem(askedUrl, 'find-servers', error);
+        this.problem(askedUrl, 'find-servers', error, report);
         return selected;
       }
       if (details.findServersOnNetwork) {
@@ -109,13 +112,13 @@ export class OpcuaDiscoveryHandler implements DiscoveryHandler {
               const servers = selectServers(apps, details.applicationNames);
               return Promise.all(servers.map(async (s) => ({ ...s, discoveryUrl: await reachableDiscoveryUrl(s.discoveryUrl, url) })));
             } catch (error) {
-              this.problem(url, 'find-servers', error);
+              this.problem(url, 'find-servers', error, report);
               return [];
             }
           });
           selected.push(...described.flat());
         } catch (error) {
-          this.problem(askedUrl, 'find-servers-on-network', error);
+          this.problem(askedUrl, 'find-servers-on-network', error, report);
         }
       }
       return selected;
@@ -128,7 +131,7 @@ export class OpcuaDiscoveryHandler implements DiscoveryHandler {
             await this.client.getEndpointCount(server.discoveryUrl, timeoutMs);
             return server;
           } catch (error) {
-            this.problem(server.discoveryUrl, 'liveness', error);
+            this.problem(server.discoveryUrl, 'liveness', error, report);
             return undefined;
           }
         })

@@ -2,6 +2,7 @@
 // without a goodbye (SIGKILL): the LDS keeps listing it, as after a power cut.
 //   node --import tsx run-test-server.ts <pki dir> <application name> <lds url> [host]
 // With a host it can run inside a network namespace (ip netns exec <ns> node ...).
+// An lds url of "-" registers nowhere: clients then ask the server itself FindServers.
 // Prints "READY <endpoint url>" once registered.
 import { startServer } from './test-peers.ts';
 
@@ -10,7 +11,7 @@ if (!pkiBase || !name || !ldsUrl) {
   process.stderr.write('usage: run-test-server.ts <pki dir> <application name> <lds url> [host]\n');
   process.exit(2);
 }
-const { url, registered } = await startServer(pkiBase, name, ldsUrl, host);
+const { url, registered } = await startServer(pkiBase, name, ldsUrl === '-' ? undefined : ldsUrl, host);
 await registered;
 // node-opcua writes its own warnings to stdout; the marker tells our line apart.
 process.stdout.write(`READY ${url}\n`);

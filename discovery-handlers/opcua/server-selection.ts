@@ -1,7 +1,7 @@
 // Akri's choice of servers from a FindServers answer, as a pure function: keep Servers (and,
 // beyond Akri, ClientAndServer), apply the applicationNames filter, prefer an opc.tcp
 // discovery URL, and dedup by discovery URL across several LDSs.
-import { shouldInclude, type FilterList } from '../onvif/filter-list.ts';
+import { shouldInclude, type FilterList } from '../../lib/discovery/filter-list.ts';
 
 /** OPC UA ApplicationType values (Part 4, 7.2). */
 export const APPLICATION_TYPE = { Server: 0, Client: 1, ClientAndServer: 2, DiscoveryServer: 3 } as const;

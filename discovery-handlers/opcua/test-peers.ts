@@ -24,8 +24,10 @@ export async function startServer(
   applicationName: string,
   ldsUrl?: string,
   host = '127.0.0.1',
+  /** A fixed port reuses the PKI (and certificate) of an earlier server on that port. */
+  fixedPort?: number,
 ): Promise<{ server: OPCUAServer; url: string; registered: Promise<void> }> {
-  const port = await freePort(host);
+  const port = fixedPort ?? (await freePort(host));
   const server = new OPCUAServer({
     port,
     hostname: host,

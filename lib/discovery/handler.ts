@@ -25,11 +25,25 @@ export interface DiscoveredDevice {
   deviceSpecs: HandlerDeviceSpec[];
 }
 
+/** Something wrong with a device or peer that a user should see (bad credentials, a SOAP fault...). */
+export interface HandlerProblem {
+  /** A short CamelCase reason, e.g. "OnvifCameraUnauthorized". */
+  reason: string;
+  /** Names the device and the step; never a credential. */
+  message: string;
+}
+
 export interface DiscoverRequest {
   /** Configuration.spec.discoveryHandler.discoveryDetails, usually YAML. */
   details: string;
   /** Resolved discoveryProperties; undefined when the property has no value. */
   properties: Record<string, Buffer | undefined>;
+  /**
+   * Set by the agent for embedded handlers only: it becomes a Warning Event on the
+   * Configuration. The v0 protocol has no field for it, so an external handler's problems
+   * reach its own logs only.
+   */
+  reportProblem?: (problem: HandlerProblem) => void;
 }
 
 export interface DiscoveryHandler {

@@ -1,8 +1,8 @@
 // Reads a Configuration's discoveryDetails string (YAML or JSON, as Akri's serde_yaml does)
 // into a plain object, and checks the scalar fields we add, naming the field on error.
-// Shared by the onvif and opcua handlers.
+// Any handler can use it; onvif and opcua do.
 import { parse, YAMLParseError } from 'yaml';
-import { InvalidDiscoveryDetails } from '../../lib/discovery/handler.ts';
+import { InvalidDiscoveryDetails } from './handler.ts';
 
 export function parseDetailsDocument(details: string, allowEmpty: boolean): Record<string, unknown> {
   if (details.trim() === '') {

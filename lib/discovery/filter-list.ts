@@ -1,6 +1,6 @@
-// Akri's FilterList ({items, action: Include|Exclude}), shared by the onvif and opcua details.
-// Kept here until lib/discovery gains a home for it; opcua imports it from this file.
-import { InvalidDiscoveryDetails } from '../../lib/discovery/handler.ts';
+// Akri's FilterList ({items, action: Include|Exclude}), the filter shape Akri's handlers share
+// (onvif uuids/ipAddresses/macAddresses/scopes, opcua applicationNames); any handler may use it.
+import { InvalidDiscoveryDetails } from './handler.ts';
 
 export type FilterAction = 'Include' | 'Exclude';
 
