@@ -34,6 +34,8 @@ describe('shared devices across three nodes', () => {
       const list = await listInstances(cluster.kc, cluster.namespace, 'cams');
       expect(list).toHaveLength(1);
       expect([...(list[0]?.spec.nodes ?? [])].sort()).toEqual([...names].sort());
+      // Each agent writes its finalizer in a step of its own, just after its node entry.
+      expect([...(list[0]?.metadata.finalizers ?? [])].sort()).toEqual([...names].sort());
       return list;
     });
     const i = instances[0];
@@ -57,6 +59,7 @@ describe('shared devices across three nodes', () => {
       const c = await getConfiguration(cluster.kc, cluster.namespace, 'cams');
       expect(c?.status?.nodes?.map((n) => n.node).sort()).toEqual([...names].sort());
       expect(c?.status?.nodes?.every((n) => n.state === 'Discovering' && n.instances === 1)).toBe(true);
+      expect([...(c?.metadata.finalizers ?? [])].sort()).toEqual([...names].sort());
       return c;
     });
     expect([...(stored?.metadata.finalizers ?? [])].sort()).toEqual([...names].sort());
