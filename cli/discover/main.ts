@@ -2,7 +2,7 @@
 // handler in this process (no cluster, no agent) and prints devices, properties and names.
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { parseArgs } from 'node:util';
+import { format, parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { Logger } from '../../lib/observability/logger.ts';
 import { createHandler, HANDLER_NAMES } from '../../discovery-handlers/registry.ts';
@@ -97,6 +97,11 @@ export async function main(argv: string[]): Promise<number> {
   if (!(timeout > 0)) return fail(`--timeout ${v.timeout}: expected a number of seconds`);
   if (v.output !== 'text' && v.output !== 'json') return fail(`--output ${v.output}: expected text or json`);
 
+  // node-opcua and friends print diagnostics with console.log; stdout is for the answer alone,
+  // so `--output json | jq` works.
+  for (const method of ['log', 'info', 'warn', 'debug'] as const) {
+    console[method] = (...args: unknown[]) => void process.stderr.write(`${format(...args)}\n`);
+  }
   const level = (process.env.AKRI_LOG_LEVEL as 'debug' | 'info' | 'warn' | 'error' | undefined) ?? 'warn';
   const logger = new Logger({ component: 'discover' }, level);
   try {
