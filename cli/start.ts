@@ -73,7 +73,6 @@ async function localDemo(): Promise<{ kc: KubeConfig; header: string[] }> {
   const plane = new ControlPlane({ dir, progress: (line) => say(`  ${line}`) });
   cleanups.push({ what: 'the local control plane', stop: () => plane.stop() });
   say('Starting a local control plane (etcd, kube-apiserver, kube-scheduler, kube-controller-manager)...');
-  say('  The first run builds the Kubernetes binaries and caches them in ' + cacheDir + ' (several minutes).');
   const started = Date.now();
   const endpoints = await plane.start();
   const kc = loadKubeConfig(endpoints.kubeconfig);

@@ -126,5 +126,7 @@ export async function validateConfigurationText(text: string): Promise<Validatio
       problem(where, detailsLine(doc, counter, field), `${handler.name} handler: ${message}`);
     }
   }
+  // Top to bottom, as an editor shows the file.
+  report.problems.sort((a, b) => a.line - b.line);
   return report;
 }
