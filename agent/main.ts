@@ -23,6 +23,23 @@ function flag(name: string): string | undefined {
   return v === undefined || v.startsWith('--') ? 'true' : v;
 }
 
+const usage = `usage: akri-ts agent [flags]     (flags win over environment variables)
+  --node <name>                 NODE_NAME / AGENT_NODE_NAME (required)
+  --handlers-dir <dir>          DISCOVERY_HANDLERS_DIRECTORY (default /var/lib/akri)
+  --kubeconfig <path>           KUBECONFIG (default: in-cluster, then ~/.kube/config)
+  --metrics-port <port>         METRICS_PORT (default 8080; 0 = any free port)
+  --instance-grace-period <s>   INSTANCE_GRACE_PERIOD_SECONDS (default 60)
+  --namespace <ns>              AGENT_NAMESPACE (default: all namespaces)
+  --embed <names>               AGENT_EMBEDDED_HANDLERS, comma-separated (default none): any of
+                                debugEcho, onvif, opcua, udev, modbus, modbusRtu, ble
+  --debug-echo-shared           DEBUG_ECHO_INSTANCES_SHARED=true
+  AKRI_LOG_LEVEL                debug, info, warn or error (default info)
+`;
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  process.stdout.write(usage);
+  process.exit(0);
+}
+
 const log = new Logger({ component: 'agent-main' });
 const nodeName = flag('node') ?? process.env.NODE_NAME ?? process.env.AGENT_NODE_NAME;
 if (!nodeName) {

@@ -11,7 +11,18 @@ import { createHandler, HANDLER_NAMES } from './registry.ts';
 const name = process.argv[2];
 const log = new Logger({ component: 'discovery-handler', handler: name });
 if (!name || name === '--help' || name === '-h') {
-  process.stdout.write(`usage: discovery-handlers/main.ts <name>\nhandlers: ${HANDLER_NAMES.join(', ')}\n`);
+  process.stdout.write(`usage: akri-ts handler <name>
+  Runs one discovery handler as its own process and registers it with the agent on this node.
+handlers: ${HANDLER_NAMES.join(', ')}
+environment:
+  DISCOVERY_HANDLERS_DIRECTORY  where the agent's registration socket is and <name>.sock is served (default /var/lib/akri)
+  POD_IP                        serve on <POD_IP>:DISCOVERY_HANDLER_PORT instead, registered as a network endpoint
+  DISCOVERY_HANDLER_PORT        port for POD_IP (default 10000)
+  DEBUG_ECHO_INSTANCES_SHARED   debugEcho: report devices as shared (default false)
+  DEBUG_ECHO_AVAILABILITY_FILE  debugEcho: "OFFLINE" in this file hides the devices (default /tmp/debug-echo-availability.txt)
+  OPCUA_PKI_FOLDER              opcua: client certificate folder
+  AKRI_LOG_LEVEL                debug, info, warn or error (default info)
+`);
   process.exit(name ? 0 : 2);
 }
 try {

@@ -1,0 +1,131 @@
+// `akri-ts validate` as a user sees it: every Akri sample passes, and each broken
+// Configuration is rejected with the field, the line, and what was wrong.
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { configurationCrd } from '../../lib/crd/definitions.ts';
+import { evaluateCelRule } from './cel-subset.ts';
+import { validateConfigurationText } from './validate-configuration.ts';
+
+const samples = join(import.meta.dirname, '../../test/fixtures/akri-samples');
+
+function configuration(spec: string, name = 'broken'): string {
+  return `apiVersion: akri.sh/v0\nkind: Configuration\nmetadata:\n  name: ${name}\nspec:\n${spec}`;
+}
+
+describe('akri-ts validate', () => {
+  for (const file of readdirSync(samples).filter((f) => f.endsWith('.yaml'))) {
+    it(`accepts the Akri sample ${file}`, async () => {
+      const report = await validateConfigurationText(readFileSync(join(samples, file), 'utf8'));
+      expect(report.problems).toEqual([]);
+      expect(report.configurations.length).toBeGreaterThan(0);
+    });
+  }
+
+  const broken: { name: string; yaml: string; field: string; line: number; says: RegExp }[] = [
+    {
+      name: 'a udev rule with an unknown key',
+      yaml: configuration(`  discoveryHandler:\n    name: udev\n    discoveryDetails: |\n      udevRules:\n        - 'KERNEL=="null"'\n        - 'KERNEL=="video*", FOO=="x"'\n`),
+      field: 'spec.discoveryHandler.discoveryDetails.udevRules[1]',
+      line: 11,
+      says: /unknown key FOO/,
+    },
+    {
+      name: 'a capacity of zero',
+      yaml: configuration(`  capacity: 0\n  discoveryHandler:\n    name: debugEcho\n    discoveryDetails: "descriptions: [a]"\n`),
+      field: 'spec.capacity',
+      line: 6,
+      says: /at least 1/,
+    },
+    {
+      name: 'a misspelt field',
+      yaml: configuration(`  discoveryHandler:\n    name: debugEcho\n    discoveryDetails: "descriptions: [a]"\n  capacty: 2\n`),
+      field: 'spec.capacty',
+      line: 9,
+      says: /unknown field "capacty"/,
+    },
+    {
+      name: 'a brokerSpec with both a Pod and a Job',
+      yaml: configuration(
+        `  discoveryHandler:\n    name: debugEcho\n    discoveryDetails: "descriptions: [a]"\n  brokerSpec:\n    brokerPodSpec:\n      containers: []\n    brokerJobSpec:\n      template: {}\n`,
+      ),
+      field: 'spec.brokerSpec',
+      line: 9,
+      says: /exactly one of brokerPodSpec or brokerJobSpec/,
+    },
+    {
+      name: 'a discovery property with both value and valueFrom',
+      yaml: configuration(
+        `  discoveryHandler:\n    name: onvif\n    discoveryProperties:\n    - name: username\n      value: admin\n      valueFrom:\n        secretKeyRef: {name: s, key: k}\n`,
+      ),
+      field: 'spec.discoveryHandler.discoveryProperties[0]',
+      line: 9,
+      says: /exactly one of value or valueFrom/,
+    },
+    {
+      name: 'a property name that is not an identifier',
+      yaml: configuration(`  discoveryHandler:\n    name: onvif\n    discoveryProperties:\n    - name: user-name\n      value: admin\n`),
+      field: 'spec.discoveryHandler.discoveryProperties[0].name',
+      line: 9,
+      says: /does not match/,
+    },
+    {
+      name: 'a missing discoveryHandler',
+      yaml: configuration(`  capacity: 2\n`),
+      field: 'spec.discoveryHandler',
+      line: 5,
+      says: /discoveryHandler is required/,
+    },
+    {
+      name: 'a Modbus CIDR that is not one',
+      yaml: configuration(`  discoveryHandler:\n    name: modbus\n    discoveryDetails: |\n      tcp:\n        hosts: ["10.0.0.0/40"]\n`),
+      field: "spec.discoveryHandler.discoveryDetails.tcp.hosts",
+      line: 10,
+      says: /not an IPv4 CIDR range/,
+    },
+    {
+      name: 'serial settings given to the TCP Modbus handler',
+      yaml: configuration(`  discoveryHandler:\n    name: modbus\n    discoveryDetails: |\n      rtu:\n        ports: ["/dev/ttyUSB0"]\n`),
+      field: 'spec.discoveryHandler.discoveryDetails.rtu',
+      line: 9,
+      says: /use discovery handler "modbusRtu"/,
+    },
+    {
+      name: 'an OPC UA discovery URL that is not opc.tcp',
+      yaml: configuration(
+        `  discoveryHandler:\n    name: opcua\n    discoveryDetails: |\n      opcuaDiscoveryMethod:\n        standard:\n          discoveryUrls: ["http://localhost:4840/"]\n`,
+      ),
+      field: 'spec.discoveryHandler.discoveryDetails.opcuaDiscoveryMethod.standard.discoveryUrls[0]',
+      line: 11,
+      says: /opc\.tcp/,
+    },
+    {
+      name: 'a name Kubernetes refuses',
+      yaml: configuration(`  discoveryHandler:\n    name: debugEcho\n    discoveryDetails: "descriptions: [a]"\n`, 'Not_Valid'),
+      field: 'metadata.name',
+      line: 4,
+      says: /not a valid name/,
+    },
+  ];
+  for (const c of broken) {
+    it(`rejects ${c.name}, naming ${c.field} on line ${c.line}`, async () => {
+      const report = await validateConfigurationText(c.yaml);
+      expect(report.problems).toContainEqual(expect.objectContaining({ field: c.field, line: c.line, message: expect.stringMatching(c.says) }));
+    });
+  }
+
+  it('evaluates every CEL rule the Configuration CRD declares', () => {
+    const rules = JSON.stringify(configurationCrd()).match(/"rule":"[^"]*(?:\\"[^"]*)*"/g) ?? [];
+    expect(rules.length).toBeGreaterThan(0);
+    for (const text of rules) {
+      const rule = (JSON.parse(`{${text}}`) as { rule: string }).rule;
+      expect(() => evaluateCelRule(rule, {})).not.toThrow();
+    }
+  });
+
+  it('skips Secrets and ConfigMaps in the same file', async () => {
+    const text = `apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n---\n${configuration(`  discoveryHandler:\n    name: debugEcho\n    discoveryDetails: "descriptions: [a]"\n`, 'ok')}`;
+    const report = await validateConfigurationText(text);
+    expect(report).toMatchObject({ configurations: ['ok'], skipped: ['Secret s'], problems: [] });
+  });
+});
