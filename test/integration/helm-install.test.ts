@@ -10,12 +10,12 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { V1Pod } from '@kubernetes/client-node';
 import { kubeRequest } from '../../lib/kube/raw-request.ts';
 import type { Configuration } from '../../lib/crd/configuration.ts';
 import type { Instance } from '../../lib/crd/instance.ts';
-import { useTestCluster } from './support/cluster.ts';
+import { usePrivateCluster } from './support/cluster.ts';
 import { eventually } from './support/eventually.ts';
 import { deleteNode, registerReadyNode } from './support/nodes.ts';
 import { ChartProcess } from '../helm/chart-process.ts';
@@ -23,8 +23,9 @@ import { chartDir, helm, repoRoot, valueFlags } from '../helm/helm-cli.ts';
 import { find, manifests, podSpec } from '../helm/rendered.ts';
 import { serviceAccountCredentials, type ServiceAccountCredentials } from '../helm/service-account-kubeconfig.ts';
 
-const cluster = useTestCluster('helm');
-const kubeconfig = inject('kubeconfig');
+// A control plane of its own: `helm install` must be what creates the CRDs, and the shared
+// plane's CRDs cannot be deleted while other files' objects (with finalizers) still exist.
+const cluster = usePrivateCluster('helm', { scheduler: false });
 const release = 'akri';
 const node = `helm-node-${randomBytes(3).toString('hex')}`;
 const scratch = mkdtempSync(join(tmpdir(), 'akri-ts-helm-'));
@@ -71,22 +72,18 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const p of running) await p.stop();
-  await helm(['uninstall', release, '--namespace', cluster.namespace, '--kubeconfig', kubeconfig, '--no-hooks'], { env: helmEnv }).catch(() => undefined);
+  await helm(['uninstall', release, '--namespace', cluster.namespace, '--kubeconfig', cluster.kubeconfig, '--no-hooks'], { env: helmEnv }).catch(() => undefined);
   await deleteNode(cluster.kc, node).catch(() => undefined);
   rmSync(scratch, { recursive: true, force: true });
 });
 
 describe('helm install into a real API server', () => {
   it('creates the CRDs, the RBAC, the DaemonSet and the Deployment', async () => {
-    // The test control plane starts with the CRDs from crds/; remove them so that helm's own
-    // crds/ step is what creates them. (Test files run one at a time; later ones find them.)
+    // The private control plane has no CRDs yet: helm's own crds/ step creates them.
     const crdPath = (name: string) => `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`;
     const crds = ['configurations.akri.sh', 'instances.akri.sh'];
-    for (const crd of crds) await kubeRequest(cluster.kc, { method: 'DELETE', path: crdPath(crd) });
-    await eventually(async () => {
-      for (const crd of crds) await expect(kubeRequest(cluster.kc, { method: 'GET', path: crdPath(crd) })).rejects.toThrow();
-    }, 60_000);
-    const r = await helm(['install', release, chartDir, '--namespace', cluster.namespace, '--kubeconfig', kubeconfig, ...valueFlags(values())], { env: helmEnv });
+    for (const crd of crds) await expect(kubeRequest(cluster.kc, { method: 'GET', path: crdPath(crd) })).rejects.toThrow(/404/);
+    const r = await helm(['install', release, chartDir, '--namespace', cluster.namespace, '--kubeconfig', cluster.kubeconfig, ...valueFlags(values())], { env: helmEnv });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(`kubectl -n ${cluster.namespace} get pods`); // NOTES.txt
     for (const crd of crds) {
@@ -107,14 +104,14 @@ describe('helm install into a real API server', () => {
     }
     const dir = join(scratch, 'creds');
     mkdirSync(dir);
-    const mint = (sa: string) => serviceAccountCredentials(cluster.kc, kubeconfig, cluster.namespace, sa, dir);
+    const mint = (sa: string) => serviceAccountCredentials(cluster.kc, cluster.kubeconfig, cluster.namespace, sa, dir);
     agentCreds = await mint('akri-akri-ts-agent');
     controllerCreds = await mint('akri-akri-ts-controller');
     cleanupCreds = await mint('akri-akri-ts-cleanup');
   });
 
   it('the rendered agent, with its ServiceAccount token, reads the Secret its Configuration names and writes the Instances', async () => {
-    const manifest = await helm(['get', 'manifest', release, '--namespace', cluster.namespace, '--kubeconfig', kubeconfig], { env: helmEnv });
+    const manifest = await helm(['get', 'manifest', release, '--namespace', cluster.namespace, '--kubeconfig', cluster.kubeconfig], { env: helmEnv });
     const agent = podSpec(find(manifests(manifest.stdout), 'DaemonSet', 'akri-akri-ts-agent')).containers[0];
     expect(agent?.args?.[0]).toBe('agent');
     const p = new ChartProcess('agent', [...(agent?.args ?? []), '--kubeconfig', agentCreds.kubeconfig], { NODE_NAME: node, AKRI_LOG_LEVEL: 'info' });
@@ -136,7 +133,7 @@ describe('helm install into a real API server', () => {
   });
 
   it('the rendered controller, with its ServiceAccount token, wins the Lease and makes the broker Pod', async () => {
-    const manifest = await helm(['get', 'manifest', release, '--namespace', cluster.namespace, '--kubeconfig', kubeconfig], { env: helmEnv });
+    const manifest = await helm(['get', 'manifest', release, '--namespace', cluster.namespace, '--kubeconfig', cluster.kubeconfig], { env: helmEnv });
     const controller = podSpec(find(manifests(manifest.stdout), 'Deployment', 'akri-akri-ts-controller')).containers[0];
     expect(controller?.args?.[0]).toBe('controller');
     const p = new ChartProcess('controller', [...(controller?.args ?? []), '--kubeconfig', controllerCreds.kubeconfig], { POD_NAME: 'akri-controller-0', POD_NAMESPACE: cluster.namespace });
@@ -214,7 +211,7 @@ describe('uninstall', () => {
   });
 
   it('helm uninstall then leaves no akri.sh object and no finalizer in the namespace', async () => {
-    const r = await helm(['uninstall', release, '--namespace', cluster.namespace, '--kubeconfig', kubeconfig, '--no-hooks', '--wait'], { env: helmEnv });
+    const r = await helm(['uninstall', release, '--namespace', cluster.namespace, '--kubeconfig', cluster.kubeconfig, '--no-hooks', '--wait'], { env: helmEnv });
     expect(r.code, r.stderr).toBe(0);
     expect(await list(akri('configurations'))).toEqual([]);
     expect(await list(akri('instances'))).toEqual([]);
