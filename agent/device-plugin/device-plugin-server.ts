@@ -149,6 +149,12 @@ export class DevicePluginServer {
     await this.close();
   }
 
+  /** Stops serving without telling the kubelet anything, as a killed agent would. */
+  async halt(): Promise<void> {
+    this.stopped = true;
+    await this.close();
+  }
+
   private async close(): Promise<void> {
     for (const s of this.streams) s.end();
     this.streams.clear();

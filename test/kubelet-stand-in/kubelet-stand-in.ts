@@ -8,6 +8,8 @@
 //   until it registers again, or until the end-of-life grace period removes the resource;
 // - admitting a pod: free healthy devices, GetPreferredAllocation when the plugin offers it,
 //   then Allocate; any failure is an UnexpectedAdmissionError and nothing stays allocated;
+//   pods are admitted one at a time (the kubelet's HandlePodAdditions loop is sequential and
+//   its device manager allocates under one mutex), so two pods never pick the same free device;
 // - pod-resources List reports the devices of admitted pods until they are removed;
 // - a restart deletes every socket in the device-plugins directory (plugins must notice and
 //   register again), forgets registrations and keeps allocations (its checkpoint).
@@ -82,6 +84,7 @@ export class KubeletStandIn {
   private readonly rpcTimeoutMs: number;
   private readonly now: () => number;
   private readonly waiters = new Set<() => void>();
+  private admission: Promise<unknown> = Promise.resolve();
   /** Every Register call, in order, for assertions. */
   readonly registrations: Array<{ resource: string; endpoint: string; at: number; ok: boolean; error?: string }> = [];
 
@@ -191,7 +194,13 @@ export class KubeletStandIn {
   }
 
   /** Admits a pod the way the kubelet's device manager does, container by container. */
-  async admitPod(pod: PodRequest): Promise<AdmissionResult> {
+  admitPod(pod: PodRequest): Promise<AdmissionResult> {
+    const run = this.admission.then(() => this.admitOne(pod));
+    this.admission = run.catch(() => undefined);
+    return run;
+  }
+
+  private async admitOne(pod: PodRequest): Promise<AdmissionResult> {
     const existing = this.pods.get(pod.uid);
     if (existing) return { admitted: true, allocations: existing.allocations };
     const allocations: ContainerAllocation[] = [];

@@ -1,0 +1,130 @@
+// What the two kinds of plugin serve, on top of the slot ledger: akri.sh/<instance> hands out
+// the Instance's own slots; akri.sh/<configuration> hands out virtual devices, each bound to a
+// free slot of any of the Configuration's Instances on this node at Allocate time. Both answer
+// Allocate with the same response for a slot this node already holds (idempotent).
+import type { ContainerAllocateResponse } from '../../lib/proto/generated/v1beta1/ContainerAllocateResponse.ts';
+import { containerAllocateResponse, type SlotDevice } from './allocate-response.ts';
+import { bindVirtualDevice, configurationPluginDevices } from './configuration-plugin-devices.ts';
+import type { DevicePluginBackend } from './device-plugin-server.ts';
+import { instancePluginDevices, preferredSlots, type PluginDevice } from './instance-plugin-devices.ts';
+import { SlotTaken, type ClaimResult, type SlotLedger } from './slot-ledger.ts';
+import { slotIndex } from './slot-usage.ts';
+
+export interface BackendHooks {
+  /** Every claim, for metrics. */
+  claimed: (result: ClaimResult | 'refused') => void;
+  /** A refused Allocate: reported as an Event on the Instance. */
+  refused: (instance: string | undefined, message: string) => void;
+  latency: (kind: 'instance' | 'configuration', seconds: number) => void;
+}
+
+function slotDevice(ledger: SlotLedger, instance: string): SlotDevice {
+  const r = ledger.get(instance);
+  const extras = ledger.deviceExtras(instance);
+  return {
+    hash: instance.slice(instance.lastIndexOf('-') + 1),
+    brokerProperties: r?.brokerProperties ?? {},
+    mounts: extras.mounts,
+    deviceSpecs: extras.deviceSpecs,
+  };
+}
+
+async function timed<T>(kind: 'instance' | 'configuration', hooks: BackendHooks, fn: () => Promise<T>): Promise<T> {
+  const t0 = performance.now();
+  try {
+    return await fn();
+  } finally {
+    hooks.latency(kind, (performance.now() - t0) / 1000);
+  }
+}
+
+export class InstancePluginBackend implements DevicePluginBackend {
+  constructor(
+    private readonly instance: string,
+    private readonly node: string,
+    private readonly ledger: SlotLedger,
+    private readonly hooks: BackendHooks,
+  ) {}
+
+  devices(): PluginDevice[] {
+    const r = this.ledger.get(this.instance);
+    if (!r) return [];
+    return instancePluginDevices(this.instance, r.capacity, this.ledger.usage(this.instance), this.node);
+  }
+
+  preferred(available: readonly string[], mustInclude: readonly string[], size: number): string[] {
+    return preferredSlots(available, mustInclude, size, this.ledger.usage(this.instance), this.node);
+  }
+
+  allocate(deviceIds: readonly string[]): Promise<ContainerAllocateResponse> {
+    return timed('instance', this.hooks, async () => {
+      const capacity = this.ledger.get(this.instance)?.capacity ?? 0;
+      const devices: SlotDevice[] = [];
+      for (const id of deviceIds) {
+        try {
+          if (slotIndex(this.instance, id, capacity) === undefined) throw new SlotTaken(`${id} is not a slot of Instance ${this.instance} (capacity ${capacity})`);
+          this.hooks.claimed(await this.ledger.claim(this.instance, id, this.node));
+        } catch (err) {
+          this.hooks.claimed('refused');
+          const message = `unable to claim slot ${id} on node ${this.node}: ${(err as Error).message}`;
+          this.hooks.refused(this.instance, message);
+          throw new Error(message);
+        }
+        devices.push(slotDevice(this.ledger, this.instance));
+      }
+      return containerAllocateResponse(devices);
+    });
+  }
+}
+
+export class ConfigurationPluginBackend implements DevicePluginBackend {
+  constructor(
+    private readonly configuration: string,
+    private readonly node: string,
+    private readonly ledger: SlotLedger,
+    private readonly hooks: BackendHooks,
+  ) {}
+
+  devices(): PluginDevice[] {
+    return configurationPluginDevices(this.configuration, this.ledger.ledgerInstances(this.configuration), this.node);
+  }
+
+  preferred(available: readonly string[], mustInclude: readonly string[], size: number): string[] {
+    const chosen = [...mustInclude];
+    for (const id of available) {
+      if (chosen.length >= size) break;
+      if (!chosen.includes(id)) chosen.push(id);
+    }
+    return chosen;
+  }
+
+  allocate(deviceIds: readonly string[]): Promise<ContainerAllocateResponse> {
+    return timed('configuration', this.hooks, async () => {
+      const devices: SlotDevice[] = [];
+      for (const vdev of deviceIds) devices.push(slotDevice(this.ledger, await this.claimAny(vdev)));
+      return containerAllocateResponse(devices);
+    });
+  }
+
+  /** Binds the virtual device to a free slot; when another node wins that slot, tries the next. */
+  private async claimAny(vdev: string): Promise<string> {
+    let last = `no Instance of Configuration ${this.configuration} has a free slot on node ${this.node}`;
+    let lastInstance: string | undefined;
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const binding = bindVirtualDevice(vdev, this.ledger.ledgerInstances(this.configuration), this.node);
+      if (!binding) break;
+      lastInstance = binding.instance;
+      try {
+        this.hooks.claimed(await this.ledger.claim(binding.instance, binding.slot, `C:${vdev}:${this.node}`));
+        return binding.instance;
+      } catch (err) {
+        if (!(err instanceof SlotTaken)) throw err;
+        last = err.message;
+      }
+    }
+    this.hooks.claimed('refused');
+    const message = `unable to claim a slot for ${vdev} on node ${this.node}: ${last}`;
+    this.hooks.refused(lastInstance, message);
+    throw new Error(message);
+  }
+}
