@@ -2,6 +2,10 @@
 // the Instance's own slots; akri.sh/<configuration> hands out virtual devices, each bound to a
 // free slot of any of the Configuration's Instances on this node at Allocate time. Both answer
 // Allocate with the same response for a slot this node already holds (idempotent).
+// The kubelet asks GetPreferredAllocation right before Allocate; that is where the slots are
+// claimed (written to the API server, 409 = taken, so the next candidate is tried), so the
+// kubelet is steered to slots this node really holds and Allocate only confirms them locally.
+// A preference the kubelet then does not use is given back by the pod-resources reclaim.
 import type { ContainerAllocateResponse } from '../../lib/proto/generated/v1beta1/ContainerAllocateResponse.ts';
 import { containerAllocateResponse, type SlotDevice } from './allocate-response.ts';
 import { bindVirtualDevice, configurationPluginDevices } from './configuration-plugin-devices.ts';
@@ -52,8 +56,20 @@ export class InstancePluginBackend implements DevicePluginBackend {
     return instancePluginDevices(this.instance, r.capacity, this.ledger.usage(this.instance), this.node);
   }
 
-  preferred(available: readonly string[], mustInclude: readonly string[], size: number): string[] {
-    return preferredSlots(available, mustInclude, size, this.ledger.usage(this.instance), this.node);
+  async preferred(available: readonly string[], mustInclude: readonly string[], size: number): Promise<string[]> {
+    const ranked = preferredSlots(available, mustInclude, available.length, this.ledger.usage(this.instance), this.node);
+    const chosen = [...mustInclude];
+    for (const id of ranked) {
+      if (chosen.length >= size) break;
+      if (chosen.includes(id)) continue;
+      try {
+        this.hooks.claimed(await this.ledger.claim(this.instance, id, this.node));
+        chosen.push(id);
+      } catch (err) {
+        if (!(err instanceof SlotTaken)) throw err;
+      }
+    }
+    return chosen;
   }
 
   allocate(deviceIds: readonly string[]): Promise<ContainerAllocateResponse> {
@@ -89,11 +105,17 @@ export class ConfigurationPluginBackend implements DevicePluginBackend {
     return configurationPluginDevices(this.configuration, this.ledger.ledgerInstances(this.configuration), this.node);
   }
 
-  preferred(available: readonly string[], mustInclude: readonly string[], size: number): string[] {
+  async preferred(available: readonly string[], mustInclude: readonly string[], size: number): Promise<string[]> {
     const chosen = [...mustInclude];
     for (const id of available) {
       if (chosen.length >= size) break;
-      if (!chosen.includes(id)) chosen.push(id);
+      if (chosen.includes(id)) continue;
+      try {
+        await this.claimAny(id, false);
+        chosen.push(id);
+      } catch {
+        // no slot could be bound to it: the kubelet's Allocate will get the refusal
+      }
     }
     return chosen;
   }
@@ -107,7 +129,7 @@ export class ConfigurationPluginBackend implements DevicePluginBackend {
   }
 
   /** Binds the virtual device to a free slot; when another node wins that slot, tries the next. */
-  private async claimAny(vdev: string): Promise<string> {
+  private async claimAny(vdev: string, report = true): Promise<string> {
     let last = `no Instance of Configuration ${this.configuration} has a free slot on node ${this.node}`;
     let lastInstance: string | undefined;
     for (let attempt = 0; attempt < 8; attempt++) {
@@ -122,9 +144,11 @@ export class ConfigurationPluginBackend implements DevicePluginBackend {
         last = err.message;
       }
     }
-    this.hooks.claimed('refused');
     const message = `unable to claim a slot for ${vdev} on node ${this.node}: ${last}`;
-    this.hooks.refused(lastInstance, message);
+    if (report) {
+      this.hooks.claimed('refused');
+      this.hooks.refused(lastInstance, message);
+    }
     throw new Error(message);
   }
 }

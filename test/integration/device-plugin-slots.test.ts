@@ -68,7 +68,9 @@ describe('a shared Instance with capacity 2, seen by 3 nodes', () => {
     await applyConfiguration(cluster.kc, cluster.namespace, cfg, echo(['slot-dev'], 2));
     for (const n of nodes) await n.kubelet.waitFor(() => n.kubelet.capacity()[resource]?.allocatable === 2, 30_000, `${resource} on ${n.name}`);
     expect(Object.keys(node(0).kubelet.devices(resource)).sort()).toEqual([`${instance}-0`, `${instance}-1`]);
-    expect(node(0).kubelet.capacity()[`akri.sh/${cfg}`]).toEqual({ capacity: 2, allocatable: 2 });
+    // The Configuration-level resource offers the same 2 slots, as virtual devices.
+    await node(0).kubelet.waitFor(() => node(0).kubelet.capacity()[`akri.sh/${cfg}`]?.allocatable === 2, 10_000, `akri.sh/${cfg}`);
+    expect(Object.keys(node(0).kubelet.devices(`akri.sh/${cfg}`)).sort()).toEqual([`${cfg}-0`, `${cfg}-1`]);
   });
 
   it('10 pods at once: never more than 2 hold a slot, the others wait, none fails admission twice, and each freed slot goes to the next', async () => {
