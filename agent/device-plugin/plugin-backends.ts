@@ -132,8 +132,14 @@ export class ConfigurationPluginBackend implements DevicePluginBackend {
   private async claimAny(vdev: string, report = true): Promise<string> {
     let last = `no Instance of Configuration ${this.configuration} has a free slot on node ${this.node}`;
     let lastInstance: string | undefined;
+    // Slots another node just won stay out of the choice even before the watch shows them.
+    const lost = new Set<string>();
     for (let attempt = 0; attempt < 8; attempt++) {
-      const binding = bindVirtualDevice(vdev, this.ledger.ledgerInstances(this.configuration), this.node);
+      const instances = this.ledger.ledgerInstances(this.configuration).map((i) => ({
+        ...i,
+        deviceUsage: { ...i.deviceUsage, ...Object.fromEntries([...lost].filter((s) => s.startsWith(`${i.name}-`)).map((s) => [s, 'another-node'])) },
+      }));
+      const binding = bindVirtualDevice(vdev, instances, this.node);
       if (!binding) break;
       lastInstance = binding.instance;
       try {
@@ -141,6 +147,7 @@ export class ConfigurationPluginBackend implements DevicePluginBackend {
         return binding.instance;
       } catch (err) {
         if (!(err instanceof SlotTaken)) throw err;
+        lost.add(binding.slot);
         last = err.message;
       }
     }
