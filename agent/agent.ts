@@ -16,6 +16,8 @@ import { serveRegistration, type RegistrationServer } from './handlers/registrat
 import { AgentApi } from './kube/agent-api.ts';
 import { ListWatch } from './kube/list-watch.ts';
 import { AgentMetrics } from './observability/agent-metrics.ts';
+import { DevicePluginMetrics } from './observability/device-plugin-metrics.ts';
+import { DevicePluginManager } from './device-plugin/device-plugin-manager.ts';
 import { serveMetrics, type MetricsServer } from './observability/metrics-server.ts';
 
 export interface AgentOptions {
@@ -40,9 +42,21 @@ export interface AgentOptions {
   /** Upper bound for the retry delay of a lost Discover stream. */
   maxStreamBackoffMs?: number;
   writeConcurrency?: number;
+  /**
+   * The kubelet's root directory (device-plugins/ and pod-resources/ under it). Device plugins
+   * are served only when set: /var/lib/kubelet, or /var/snap/microk8s/common/var/lib/kubelet.
+   */
+  kubeletDir?: string;
+  /** Where the node-local checkpoint of the slot ledger is kept; none when unset. */
+  stateDir?: string;
+  /** A slot absent from the kubelet's pod-resources for this long is freed (default 30 s). */
+  slotReclaimGraceMs?: number;
+  /** How often pod-resources is polled (default 5 s). */
+  slotReclaimPollMs?: number;
 }
 
 export const DEFAULT_GRACE_PERIOD_SECONDS = 60;
+export const DEFAULT_SLOT_RECLAIM_GRACE_MS = 30_000;
 
 export class Agent {
   readonly handlers = new HandlerRegistry();
@@ -57,6 +71,7 @@ export class Agent {
   private readonly reconciler: ConfigurationReconciler;
   private registration: RegistrationServer | undefined;
   private metricsServer: MetricsServer | undefined;
+  readonly devicePlugins: DevicePluginManager | undefined;
 
   constructor(private readonly o: AgentOptions) {
     this.log = o.logger.child({ component: 'agent', node: o.nodeName });
@@ -82,9 +97,27 @@ export class Agent {
     this.instances = new ListWatch<Instance>(
       this.api,
       `/apis/akri.sh/v0${scope}/instances`,
-      (type, i, old) => this.indexInstance(type, i, old),
+      (type, i, old) => {
+        this.indexInstance(type, i, old);
+        this.devicePlugins?.instanceChanged(type, this.instances.get(`${i.metadata.namespace ?? ''}/${i.metadata.name ?? ''}`) ?? i);
+      },
       this.log,
     );
+    const events = new EventRecorder(o.kubeConfig, 'akri-agent', o.nodeName);
+    if (o.kubeletDir !== undefined) {
+      this.devicePlugins = new DevicePluginManager({
+        node: o.nodeName,
+        kubeletDir: o.kubeletDir,
+        stateDir: o.stateDir,
+        api: this.api,
+        events,
+        metrics: new DevicePluginMetrics(o.registry),
+        log: this.log,
+        now: o.now ?? Date.now,
+        reclaimGraceMs: o.slotReclaimGraceMs ?? DEFAULT_SLOT_RECLAIM_GRACE_MS,
+        reclaimPollMs: o.slotReclaimPollMs ?? 5000,
+      });
+    }
     this.referenced = new ReferencedObjects(this.api, this.log, (key) => this.queue.add(key));
     this.handlers.on('changed', (name) => {
       for (const c of this.configurations.list()) {
@@ -104,7 +137,7 @@ export class Agent {
       referenced: this.referenced,
       registry: this.handlers,
       metrics: this.metrics,
-      events: new EventRecorder(o.kubeConfig, 'akri-agent', o.nodeName),
+      events,
       log: this.log,
       now: o.now ?? Date.now,
       defaultGraceSeconds: o.defaultGracePeriodSeconds ?? DEFAULT_GRACE_PERIOD_SECONDS,
@@ -112,6 +145,7 @@ export class Agent {
       requeue: (key) => this.queue.add(key),
       writeConcurrency: o.writeConcurrency ?? 16,
       maxBackoffMs: o.maxStreamBackoffMs,
+      devicesSeen: this.devicePlugins ? (d) => this.devicePlugins?.devicesSeen(d) : undefined,
     });
   }
 
@@ -123,9 +157,13 @@ export class Agent {
     if (this.o.metricsPort !== undefined) this.metricsServer = await serveMetrics(this.o.registry, this.o.metricsPort, this.o.metricsHost);
     for (const h of this.o.embeddedHandlers ?? []) this.handlers.add(embeddedEndpoint(h));
     this.registration = await serveRegistration(this.o.handlersDir, this.handlers, this.log);
+    // Devices from the checkpoint are served before the API server has answered: an agent
+    // restarted while it is away keeps the node's pods supplied.
+    await this.devicePlugins?.start();
     // Instances first, so the first plan for each Configuration sees what already exists.
     this.instances.start();
     await this.instances.waitForSync();
+    this.devicePlugins?.instancesListed(this.instances.list());
     this.configurations.start();
     await this.configurations.waitForSync();
     this.log.info('agent started', { handlersDir: this.o.handlersDir, registrationSocket: this.registration.socketPath });
@@ -138,6 +176,7 @@ export class Agent {
     this.instances.stop();
     this.referenced.stop();
     this.reconciler.stopAll();
+    await this.devicePlugins?.stop();
     await this.registration?.close();
     await this.metricsServer?.close();
   }

@@ -8,12 +8,20 @@
 //   --embed <names>               AGENT_EMBEDDED_HANDLERS, comma-separated (default none): any of
 //                                 debugEcho, onvif, opcua, udev, modbus, modbusRtu, ble
 //   --debug-echo-shared           DEBUG_ECHO_INSTANCES_SHARED=true
+//   --kubelet-dir <dir>           KUBELET_DIR (default /var/lib/kubelet; MicroK8s:
+//                                 /var/snap/microk8s/common/var/lib/kubelet); "none" serves no
+//                                 device plugins
+//   --state-dir <dir>             AGENT_STATE_DIR (default /var/lib/akri/state): the slot
+//                                 ledger's node-local checkpoint
+//   --slot-reclaim-grace <s>      SLOT_RECLAIM_GRACE_SECONDS (default 30): a slot the kubelet's
+//                                 pod-resources no longer lists is freed after this long
+//   --slot-reclaim-poll <s>       SLOT_RECLAIM_POLL_SECONDS (default 5)
 import { Registry } from 'prom-client';
 import { Logger } from '../lib/observability/logger.ts';
 import type { DiscoveryHandler } from '../lib/discovery/handler.ts';
 import { createHandler } from '../discovery-handlers/registry.ts';
 import type { KubeAccess } from '../lib/kube/raw-request.ts';
-import { Agent, DEFAULT_GRACE_PERIOD_SECONDS } from './agent.ts';
+import { Agent, DEFAULT_GRACE_PERIOD_SECONDS, DEFAULT_SLOT_RECLAIM_GRACE_MS } from './agent.ts';
 import { loadLightKubeConfig, UnsupportedKubeconfig } from './kube/light-kube-config.ts';
 
 function flag(name: string): string | undefined {
@@ -69,7 +77,21 @@ async function kubeAccess(path: string | undefined): Promise<KubeAccess> {
   }
 }
 
+const kubeletDir = flag('kubelet-dir') ?? process.env.KUBELET_DIR ?? '/var/lib/kubelet';
+const seconds = (name: string, env: string, fallback: number): number => {
+  const raw = flag(name) ?? process.env[env];
+  const v = raw === undefined ? fallback : Number(raw);
+  if (!Number.isFinite(v) || v < 0) {
+    log.error(`--${name}: expected a number of seconds >= 0, got "${raw ?? ''}"`);
+    process.exit(2);
+  }
+  return v;
+};
 const agent = new Agent({
+  kubeletDir: kubeletDir === 'none' ? undefined : kubeletDir,
+  stateDir: flag('state-dir') ?? process.env.AGENT_STATE_DIR ?? '/var/lib/akri/state',
+  slotReclaimGraceMs: seconds('slot-reclaim-grace', 'SLOT_RECLAIM_GRACE_SECONDS', DEFAULT_SLOT_RECLAIM_GRACE_MS / 1000) * 1000,
+  slotReclaimPollMs: seconds('slot-reclaim-poll', 'SLOT_RECLAIM_POLL_SECONDS', 5) * 1000,
   nodeName,
   handlersDir: flag('handlers-dir') ?? process.env.DISCOVERY_HANDLERS_DIRECTORY ?? '/var/lib/akri',
   kubeConfig: await kubeAccess(flag('kubeconfig')),

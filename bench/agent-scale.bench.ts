@@ -66,7 +66,7 @@ const bench: Benchmark = async (args) => {
     const started = performance.now();
     child = spawn(
       process.execPath,
-      ['--import', 'tsx', join(root, 'agent/main.ts'), '--node', 'bench-node', '--handlers-dir', handlersDir, '--kubeconfig', ep.kubeconfig,
+      ['--import', 'tsx', join(root, 'agent/main.ts'), '--node', 'bench-node', '--handlers-dir', handlersDir, '--kubelet-dir', 'none', '--kubeconfig', ep.kubeconfig,
         '--metrics-port', String(metricsPort), '--namespace', ns, '--embed', 'debugEcho'],
       { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, AKRI_LOG_LEVEL: 'warn' } },
     );

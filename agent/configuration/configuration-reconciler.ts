@@ -18,6 +18,8 @@ import { nodeStatus, sameNodeStatus, withTransitionTimes } from '../status/node-
 import { StatusWriter } from '../status/status-writer.ts';
 import { problemEventReporter } from '../discovery/problem-events.ts';
 import type { ReferencedObjects } from './referenced-objects.ts';
+import type { DeviceExtras } from '../device-plugin/slot-ledger.ts';
+import { deviceHash, instanceName } from '../../lib/naming/instance-name.ts';
 import { referencedObjects, requestFingerprint, resolveProperties } from './resolve-properties.ts';
 
 export interface ReconcilerDeps {
@@ -38,6 +40,8 @@ export interface ReconcilerDeps {
   /** Parallel API writes while carrying out one plan. */
   writeConcurrency: number;
   maxBackoffMs?: number;
+  /** The mounts and device specs of each Instance's device, from the latest snapshots. */
+  devicesSeen?: (devices: Map<string, DeviceExtras>) => void;
 }
 
 interface KeyState {
@@ -127,6 +131,16 @@ export class ConfigurationReconciler {
 
     // Instances.
     const views = st.session?.views() ?? [];
+    if (this.d.devicesSeen) {
+      // The Instance does not store mounts and device specs; Allocate needs them.
+      const seen = new Map<string, DeviceExtras>();
+      for (const v of views) {
+        for (const dev of v.devices ?? []) {
+          seen.set(instanceName(name, deviceHash(dev.id, v.shared, this.d.node)), { mounts: dev.mounts, deviceSpecs: dev.deviceSpecs });
+        }
+      }
+      if (seen.size > 0) this.d.devicesSeen(seen);
+    }
     const now = this.d.now();
     const graceMs = (cfg.spec.instanceGracePeriodSeconds ?? this.d.defaultGraceSeconds) * 1000;
     const plan = planInstances({

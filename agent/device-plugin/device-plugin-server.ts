@@ -22,7 +22,8 @@ export const KUBELET_SOCKET = 'kubelet.sock';
 /** What a plugin serves; the agent's slot ledger implements it per Instance or Configuration. */
 export interface DevicePluginBackend {
   devices(): PluginDevice[];
-  preferred(available: readonly string[], mustInclude: readonly string[], size: number): string[];
+  /** May claim the slots it prefers, so that the Allocate that follows is only a local answer. */
+  preferred(available: readonly string[], mustInclude: readonly string[], size: number): string[] | Promise<string[]>;
   /** Claims the devices for one container, or throws an Error whose message the kubelet shows. */
   allocate(deviceIds: readonly string[]): Promise<ContainerAllocateResponse>;
 }
@@ -87,10 +88,14 @@ export class DevicePluginServer {
         call: ServerUnaryCall<PreferredAllocationRequest__Output, PreferredAllocationResponse>,
         cb: sendUnaryData<PreferredAllocationResponse>,
       ) => {
-        const containerResponses = call.request.containerRequests.map((r) => ({
-          deviceIDs: this.options.backend.preferred(r.availableDeviceIDs, r.mustIncludeDeviceIDs, r.allocationSize),
-        }));
-        cb(null, { containerResponses });
+        void Promise.all(
+          call.request.containerRequests.map(async (r) => ({
+            deviceIDs: await this.options.backend.preferred(r.availableDeviceIDs, r.mustIncludeDeviceIDs, r.allocationSize),
+          })),
+        ).then(
+          (containerResponses) => cb(null, { containerResponses }),
+          (err: Error) => cb({ code: GrpcStatus.UNAVAILABLE, details: err.message }),
+        );
       },
       Allocate: (call: ServerUnaryCall<AllocateRequest__Output, AllocateResponse>, cb: sendUnaryData<AllocateResponse>) => {
         void (async () => {
@@ -146,6 +151,12 @@ export class DevicePluginServer {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const s of this.streams) s.write({ devices: [] });
+    await this.close();
+  }
+
+  /** Stops serving without telling the kubelet anything, as a killed agent would. */
+  async halt(): Promise<void> {
+    this.stopped = true;
     await this.close();
   }
 

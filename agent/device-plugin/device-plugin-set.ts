@@ -69,6 +69,15 @@ export class DevicePluginSet {
     this.plugins.clear();
   }
 
+  /** Stops every plugin without an empty snapshot: the agent is going away, not the devices. */
+  async halt(): Promise<void> {
+    this.watcher.stop();
+    for (const t of this.retries.values()) clearTimeout(t);
+    this.retries.clear();
+    await Promise.all([...this.plugins.values()].map((p) => p.halt()));
+    this.plugins.clear();
+  }
+
   private async reregisterAll(why: string): Promise<void> {
     if (this.reregistering) return this.reregistering;
     this.options.logger.info('kubelet restart detected; registering every device plugin again', { reason: why, plugins: this.plugins.size });

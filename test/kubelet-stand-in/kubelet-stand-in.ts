@@ -8,6 +8,8 @@
 //   until it registers again, or until the end-of-life grace period removes the resource;
 // - admitting a pod: free healthy devices, GetPreferredAllocation when the plugin offers it,
 //   then Allocate; any failure is an UnexpectedAdmissionError and nothing stays allocated;
+//   pods are admitted one at a time (the kubelet's HandlePodAdditions loop is sequential and
+//   its device manager allocates under one mutex), so two pods never pick the same free device;
 // - pod-resources List reports the devices of admitted pods until they are removed;
 // - a restart deletes every socket in the device-plugins directory (plugins must notice and
 //   register again), forgets registrations and keeps allocations (its checkpoint).
@@ -82,6 +84,9 @@ export class KubeletStandIn {
   private readonly rpcTimeoutMs: number;
   private readonly now: () => number;
   private readonly waiters = new Set<() => void>();
+  private admission: Promise<unknown> = Promise.resolve();
+  /** How long each Allocate call took, in ms, as seen from here (for the allocate benchmark). */
+  readonly allocateLatenciesMs: number[] = [];
   /** Every Register call, in order, for assertions. */
   readonly registrations: Array<{ resource: string; endpoint: string; at: number; ok: boolean; error?: string }> = [];
 
@@ -191,7 +196,13 @@ export class KubeletStandIn {
   }
 
   /** Admits a pod the way the kubelet's device manager does, container by container. */
-  async admitPod(pod: PodRequest): Promise<AdmissionResult> {
+  admitPod(pod: PodRequest): Promise<AdmissionResult> {
+    const run = this.admission.then(() => this.admitOne(pod));
+    this.admission = run.catch(() => undefined);
+    return run;
+  }
+
+  private async admitOne(pod: PodRequest): Promise<AdmissionResult> {
     const existing = this.pods.get(pod.uid);
     if (existing) return { admitted: true, allocations: existing.allocations };
     const allocations: ContainerAllocation[] = [];
@@ -215,7 +226,9 @@ export class KubeletStandIn {
             preferred = res.containerResponses[0]?.deviceIDs;
           }
           const chosen = applyPreference(available, needed, preferred);
+          const t0 = performance.now();
           const res = await unary<AllocateRequest, AllocateResponse__Output>(ep.client.Allocate.bind(ep.client), { containerRequests: [{ devicesIds: chosen }] }, this.rpcTimeoutMs);
+          this.allocateLatenciesMs.push(performance.now() - t0);
           const response = res.containerResponses[0];
           if (!response) throw new Error(`plugin for ${resource} returned no container response`);
           if (ep.options.preStartRequired) {

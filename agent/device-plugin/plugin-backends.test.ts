@@ -1,0 +1,54 @@
+// What the two kinds of plugin answer the kubelet, over a ledger whose API writes are injected.
+import { describe, expect, it } from 'vitest';
+import { ConfigurationPluginBackend, InstancePluginBackend, type BackendHooks } from './plugin-backends.ts';
+import { SlotLedger, type WriteOutcome } from './slot-ledger.ts';
+
+function setup(answer: (instance: string, usage: Record<string, string>) => WriteOutcome = () => 'written') {
+  const refused: string[] = [];
+  const hooks: BackendHooks = { claimed: () => undefined, refused: (_i, m) => refused.push(m), latency: () => undefined };
+  const ledger = new SlotLedger({
+    node: 'node-a',
+    write: async (_ns, instance, usage) => answer(instance, usage),
+    onChange: () => undefined,
+    persist: async () => undefined,
+  });
+  for (const name of ['cam-aaaaaa', 'cam-bbbbbb']) {
+    ledger.upsert({ namespace: 'default', name, configurationName: 'cam', capacity: 1, brokerProperties: { DESC: name }, listsNode: true, remoteUsage: {} });
+  }
+  ledger.setDeviceExtras('cam-aaaaaa', { mounts: [{ containerPath: '/c', hostPath: '/h', readOnly: false }], deviceSpecs: [] });
+  return { ledger, hooks, refused };
+}
+
+describe('the Instance plugin', () => {
+  it('answers a repeated Allocate for a slot it holds with the identical response', async () => {
+    const { ledger, hooks } = setup();
+    const plugin = new InstancePluginBackend('cam-aaaaaa', 'node-a', ledger, hooks);
+    const first = await plugin.allocate(['cam-aaaaaa-0']);
+    expect(first.envs).toEqual({ DESC: 'cam-aaaaaa', DESC_AAAAAA: 'cam-aaaaaa' });
+    expect(first.mounts).toEqual([{ containerPath: '/c', hostPath: '/h', readOnly: false }]);
+    expect(await plugin.allocate(['cam-aaaaaa-0'])).toEqual(first);
+  });
+  it('claims during GetPreferredAllocation and prefers nothing it could not claim', async () => {
+    const { ledger, hooks } = setup(() => 'conflict');
+    const plugin = new InstancePluginBackend('cam-aaaaaa', 'node-a', ledger, hooks);
+    expect(await plugin.preferred(['cam-aaaaaa-0'], [], 1)).toEqual([]);
+    await expect(plugin.allocate(['cam-aaaaaa-0'])).rejects.toThrow(/unable to claim slot cam-aaaaaa-0 on node node-a/);
+  });
+  it('refuses an id that is not one of its slots', async () => {
+    const { ledger, hooks, refused } = setup();
+    await expect(new InstancePluginBackend('cam-aaaaaa', 'node-a', ledger, hooks).allocate(['cam-aaaaaa-7'])).rejects.toThrow(/not a slot/);
+    expect(refused).toHaveLength(1);
+  });
+});
+
+describe('the Configuration plugin', () => {
+  it('binds a virtual device to the next Instance when another node won the first', async () => {
+    const { ledger, hooks } = setup((instance) => (instance === 'cam-aaaaaa' ? 'conflict' : 'written'));
+    const plugin = new ConfigurationPluginBackend('cam', 'node-a', ledger, hooks);
+    expect(plugin.devices().map((d) => d.ID)).toEqual(['cam-0', 'cam-1']);
+    expect(await plugin.preferred(['cam-0', 'cam-1'], [], 1)).toEqual(['cam-0']);
+    expect(ledger.usage('cam-bbbbbb')).toEqual({ 'cam-bbbbbb-0': 'C:cam-0:node-a' });
+    const res = await plugin.allocate(['cam-0']);
+    expect(res.envs?.DESC).toBe('cam-bbbbbb');
+  });
+});

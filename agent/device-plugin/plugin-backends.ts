@@ -1,0 +1,161 @@
+// What the two kinds of plugin serve, on top of the slot ledger: akri.sh/<instance> hands out
+// the Instance's own slots; akri.sh/<configuration> hands out virtual devices, each bound to a
+// free slot of any of the Configuration's Instances on this node at Allocate time. Both answer
+// Allocate with the same response for a slot this node already holds (idempotent).
+// The kubelet asks GetPreferredAllocation right before Allocate; that is where the slots are
+// claimed (written to the API server, 409 = taken, so the next candidate is tried), so the
+// kubelet is steered to slots this node really holds and Allocate only confirms them locally.
+// A preference the kubelet then does not use is given back by the pod-resources reclaim.
+import type { ContainerAllocateResponse } from '../../lib/proto/generated/v1beta1/ContainerAllocateResponse.ts';
+import { containerAllocateResponse, type SlotDevice } from './allocate-response.ts';
+import { bindVirtualDevice, configurationPluginDevices } from './configuration-plugin-devices.ts';
+import type { DevicePluginBackend } from './device-plugin-server.ts';
+import { instancePluginDevices, preferredSlots, type PluginDevice } from './instance-plugin-devices.ts';
+import { SlotTaken, type ClaimResult, type SlotLedger } from './slot-ledger.ts';
+import { slotIndex } from './slot-usage.ts';
+
+export interface BackendHooks {
+  /** Every claim, for metrics. */
+  claimed: (result: ClaimResult | 'refused') => void;
+  /** A refused Allocate: reported as an Event on the Instance. */
+  refused: (instance: string | undefined, message: string) => void;
+  latency: (kind: 'instance' | 'configuration', seconds: number) => void;
+}
+
+function slotDevice(ledger: SlotLedger, instance: string): SlotDevice {
+  const r = ledger.get(instance);
+  const extras = ledger.deviceExtras(instance);
+  return {
+    hash: instance.slice(instance.lastIndexOf('-') + 1),
+    brokerProperties: r?.brokerProperties ?? {},
+    mounts: extras.mounts,
+    deviceSpecs: extras.deviceSpecs,
+  };
+}
+
+async function timed<T>(kind: 'instance' | 'configuration', hooks: BackendHooks, fn: () => Promise<T>): Promise<T> {
+  const t0 = performance.now();
+  try {
+    return await fn();
+  } finally {
+    hooks.latency(kind, (performance.now() - t0) / 1000);
+  }
+}
+
+export class InstancePluginBackend implements DevicePluginBackend {
+  constructor(
+    private readonly instance: string,
+    private readonly node: string,
+    private readonly ledger: SlotLedger,
+    private readonly hooks: BackendHooks,
+  ) {}
+
+  devices(): PluginDevice[] {
+    const r = this.ledger.get(this.instance);
+    if (!r) return [];
+    return instancePluginDevices(this.instance, r.capacity, this.ledger.usage(this.instance), this.node);
+  }
+
+  async preferred(available: readonly string[], mustInclude: readonly string[], size: number): Promise<string[]> {
+    const ranked = preferredSlots(available, mustInclude, available.length, this.ledger.usage(this.instance), this.node);
+    const chosen = [...mustInclude];
+    for (const id of ranked) {
+      if (chosen.length >= size) break;
+      if (chosen.includes(id)) continue;
+      try {
+        this.hooks.claimed(await this.ledger.claim(this.instance, id, this.node));
+        chosen.push(id);
+      } catch (err) {
+        if (!(err instanceof SlotTaken)) throw err;
+      }
+    }
+    return chosen;
+  }
+
+  allocate(deviceIds: readonly string[]): Promise<ContainerAllocateResponse> {
+    return timed('instance', this.hooks, async () => {
+      const capacity = this.ledger.get(this.instance)?.capacity ?? 0;
+      const devices: SlotDevice[] = [];
+      for (const id of deviceIds) {
+        try {
+          if (slotIndex(this.instance, id, capacity) === undefined) throw new SlotTaken(`${id} is not a slot of Instance ${this.instance} (capacity ${capacity})`);
+          this.hooks.claimed(await this.ledger.claim(this.instance, id, this.node));
+        } catch (err) {
+          this.hooks.claimed('refused');
+          const message = `unable to claim slot ${id} on node ${this.node}: ${(err as Error).message}`;
+          this.hooks.refused(this.instance, message);
+          throw new Error(message);
+        }
+        devices.push(slotDevice(this.ledger, this.instance));
+      }
+      return containerAllocateResponse(devices);
+    });
+  }
+}
+
+export class ConfigurationPluginBackend implements DevicePluginBackend {
+  constructor(
+    private readonly configuration: string,
+    private readonly node: string,
+    private readonly ledger: SlotLedger,
+    private readonly hooks: BackendHooks,
+  ) {}
+
+  devices(): PluginDevice[] {
+    return configurationPluginDevices(this.configuration, this.ledger.ledgerInstances(this.configuration), this.node);
+  }
+
+  async preferred(available: readonly string[], mustInclude: readonly string[], size: number): Promise<string[]> {
+    const chosen = [...mustInclude];
+    for (const id of available) {
+      if (chosen.length >= size) break;
+      if (chosen.includes(id)) continue;
+      try {
+        await this.claimAny(id, false);
+        chosen.push(id);
+      } catch {
+        // no slot could be bound to it: the kubelet's Allocate will get the refusal
+      }
+    }
+    return chosen;
+  }
+
+  allocate(deviceIds: readonly string[]): Promise<ContainerAllocateResponse> {
+    return timed('configuration', this.hooks, async () => {
+      const devices: SlotDevice[] = [];
+      for (const vdev of deviceIds) devices.push(slotDevice(this.ledger, await this.claimAny(vdev)));
+      return containerAllocateResponse(devices);
+    });
+  }
+
+  /** Binds the virtual device to a free slot; when another node wins that slot, tries the next. */
+  private async claimAny(vdev: string, report = true): Promise<string> {
+    let last = `no Instance of Configuration ${this.configuration} has a free slot on node ${this.node}`;
+    let lastInstance: string | undefined;
+    // Slots another node just won stay out of the choice even before the watch shows them.
+    const lost = new Set<string>();
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const instances = this.ledger.ledgerInstances(this.configuration).map((i) => ({
+        ...i,
+        deviceUsage: { ...i.deviceUsage, ...Object.fromEntries([...lost].filter((s) => s.startsWith(`${i.name}-`)).map((s) => [s, 'another-node'])) },
+      }));
+      const binding = bindVirtualDevice(vdev, instances, this.node);
+      if (!binding) break;
+      lastInstance = binding.instance;
+      try {
+        this.hooks.claimed(await this.ledger.claim(binding.instance, binding.slot, `C:${vdev}:${this.node}`));
+        return binding.instance;
+      } catch (err) {
+        if (!(err instanceof SlotTaken)) throw err;
+        lost.add(binding.slot);
+        last = err.message;
+      }
+    }
+    const message = `unable to claim a slot for ${vdev} on node ${this.node}: ${last}`;
+    if (report) {
+      this.hooks.claimed('refused');
+      this.hooks.refused(lastInstance, message);
+    }
+    throw new Error(message);
+  }
+}

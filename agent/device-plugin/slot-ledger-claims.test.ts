@@ -1,0 +1,78 @@
+// The slot ledger's decisions, with the API server's answers injected: claims are idempotent,
+// a 409 refuses, a slot another node holds is never taken, and offline claims and frees are
+// queued and replayed once the API server answers again.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { LedgerCheckpoint } from './ledger-checkpoint.ts';
+import { SlotLedger, type WriteOutcome } from './slot-ledger.ts';
+
+function ledger(answers: WriteOutcome[] = []) {
+  const writes: Array<Record<string, string>> = [];
+  const l = new SlotLedger({
+    node: 'node-a',
+    write: async (_ns, _name, usage) => {
+      writes.push(usage);
+      return answers.shift() ?? 'written';
+    },
+    onChange: () => undefined,
+    persist: async () => undefined,
+  });
+  l.upsert({ namespace: 'default', name: 'cam-aaaaaa', configurationName: 'cam', capacity: 2, brokerProperties: {}, listsNode: true, remoteUsage: { 'cam-aaaaaa-1': 'node-b' } });
+  return { l, writes };
+}
+
+describe('the slot ledger', () => {
+  it('writes only this node\'s slots, and a repeated claim writes nothing', async () => {
+    const { l, writes } = ledger();
+    expect(await l.claim('cam-aaaaaa', 'cam-aaaaaa-0', 'node-a')).toBe('claimed');
+    expect(await l.claim('cam-aaaaaa', 'cam-aaaaaa-0', 'node-a')).toBe('repeated');
+    expect(writes).toEqual([{ 'cam-aaaaaa-0': 'node-a' }]);
+    expect(l.usage('cam-aaaaaa')).toEqual({ 'cam-aaaaaa-0': 'node-a', 'cam-aaaaaa-1': 'node-b' });
+  });
+  it('refuses a slot another node holds without asking the API server', async () => {
+    const { l, writes } = ledger();
+    await expect(l.claim('cam-aaaaaa', 'cam-aaaaaa-1', 'node-a')).rejects.toThrow(/held by "node-b"/);
+    expect(writes).toEqual([]);
+  });
+  it('refuses when the API server answers 409, and forgets the claim', async () => {
+    const { l } = ledger(['conflict']);
+    await expect(l.claim('cam-aaaaaa', 'cam-aaaaaa-0', 'node-a')).rejects.toThrow(/claimed by another node first/);
+    expect(l.held()).toEqual([]);
+  });
+  it('keeps claims and frees made offline, and replays them as one write when the link returns', async () => {
+    const { l, writes } = ledger(['offline']);
+    expect(await l.claim('cam-aaaaaa', 'cam-aaaaaa-0', 'node-a')).toBe('offline');
+    expect(l.online).toBe(false);
+    expect(l.pendingWrites).toBe(1);
+    await l.free('cam-aaaaaa', 'cam-aaaaaa-0');
+    expect(writes).toHaveLength(1); // nothing sent while offline
+    expect(await l.replay()).toBe(true);
+    expect(writes.at(-1)).toEqual({});
+    expect(l.online).toBe(true);
+    expect(l.pendingWrites).toBe(0);
+  });
+  it('adopts the slots the API server says this node holds when it has no record of its own', () => {
+    const { l } = ledger();
+    l.upsert({ namespace: 'default', name: 'cam-bbbbbb', configurationName: 'cam', capacity: 2, brokerProperties: {}, listsNode: true, remoteUsage: { 'cam-bbbbbb-0': 'C:cam-0:node-a' } });
+    expect(l.held()).toEqual([{ instance: 'cam-bbbbbb', slot: 'cam-bbbbbb-0', value: 'C:cam-0:node-a' }]);
+  });
+  it('survives a restart through the checkpoint file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'akri-ts-ckpt-'));
+    try {
+      const { l } = ledger(['offline']);
+      await l.claim('cam-aaaaaa', 'cam-aaaaaa-0', 'node-a');
+      await new LedgerCheckpoint(dir, 'node-a', () => l.state()).save();
+      const restored = ledger().l;
+      const saved = new LedgerCheckpoint(dir, 'node-a', () => restored.state()).load();
+      expect(saved).toBeDefined();
+      if (saved) restored.restore(saved);
+      expect(restored.held()).toEqual([{ instance: 'cam-aaaaaa', slot: 'cam-aaaaaa-0', value: 'node-a' }]);
+      expect(restored.pendingWrites).toBe(1);
+      expect(new LedgerCheckpoint(dir, 'node-b', () => restored.state()).load()).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,241 @@
+// This node's slot ledger: the Instances it serves, the deviceUsage the API server last showed
+// for them, and the slots this node holds, which are authoritative here. Claims are decided
+// locally (one at a time, so two Allocates never take the same slot) and then written with
+// server-side apply; the API server's 409 is what stops two nodes taking the same slot. When
+// the API server cannot be reached, claims and frees are kept locally and the writes are
+// replayed once it answers again (edge autonomy). All I/O is injected.
+import { heldBy, parseHolder } from './slot-usage.ts';
+import type { LedgerInstance } from './configuration-plugin-devices.ts';
+import type { HandlerDeviceSpec, HandlerMount } from '../../lib/discovery/handler.ts';
+
+export interface LedgerInstanceRecord {
+  namespace: string;
+  name: string;
+  configurationName: string;
+  capacity: number;
+  brokerProperties: Record<string, string>;
+  /** Whether Instance.spec.nodes lists this node (only then does it get a plugin). */
+  listsNode: boolean;
+  /** deviceUsage as the API server last showed it. */
+  remoteUsage: Record<string, string>;
+}
+
+export interface DeviceExtras {
+  mounts: HandlerMount[];
+  deviceSpecs: HandlerDeviceSpec[];
+}
+
+export type WriteOutcome = 'written' | 'conflict' | 'gone' | 'offline';
+
+/** What the ledger persists in the node-local checkpoint. */
+export interface LedgerState {
+  instances: LedgerInstanceRecord[];
+  extras: Record<string, DeviceExtras>;
+  mine: Record<string, Record<string, string>>;
+  pending: string[];
+}
+
+export interface SlotLedgerOptions {
+  node: string;
+  /** SSA of this node's slots of one Instance (the whole map: keys left out are freed). */
+  write: (namespace: string, instance: string, usage: Record<string, string>) => Promise<WriteOutcome>;
+  /** The usage of an Instance changed locally or remotely: plugins must send a new snapshot. */
+  onChange: (instance: string) => void;
+  /** The state changed: save the checkpoint. Awaited before a claim is confirmed. */
+  persist: () => Promise<void>;
+  onLinkChange?: (online: boolean) => void;
+  /** A claim made offline turned out to be held by another node when the link came back. */
+  onLostClaim?: (instance: string, slot: string, holder: string) => void;
+}
+
+export class SlotTaken extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SlotTaken';
+  }
+}
+
+export type ClaimResult = 'claimed' | 'repeated' | 'offline';
+
+export class SlotLedger {
+  private readonly instances = new Map<string, LedgerInstanceRecord>();
+  private readonly extras = new Map<string, DeviceExtras>();
+  private readonly mine = new Map<string, Map<string, string>>();
+  private readonly pending = new Set<string>();
+  private lock: Promise<unknown> = Promise.resolve();
+  private linkUp = true;
+
+  constructor(private readonly o: SlotLedgerOptions) {}
+
+  get online(): boolean {
+    return this.linkUp;
+  }
+
+  get pendingWrites(): number {
+    return this.pending.size;
+  }
+
+  restore(state: LedgerState): void {
+    for (const r of state.instances) this.instances.set(r.name, r);
+    for (const [k, v] of Object.entries(state.extras)) this.extras.set(k, v);
+    for (const [k, v] of Object.entries(state.mine)) this.mine.set(k, new Map(Object.entries(v)));
+    for (const p of state.pending) this.pending.add(p);
+  }
+
+  state(): LedgerState {
+    return {
+      instances: [...this.instances.values()],
+      extras: Object.fromEntries(this.extras),
+      mine: Object.fromEntries([...this.mine].map(([k, v]) => [k, Object.fromEntries(v)])),
+      pending: [...this.pending],
+    };
+  }
+
+  get(instance: string): LedgerInstanceRecord | undefined {
+    return this.instances.get(instance);
+  }
+
+  list(): LedgerInstanceRecord[] {
+    return [...this.instances.values()];
+  }
+
+  deviceExtras(instance: string): DeviceExtras {
+    return this.extras.get(instance) ?? { mounts: [], deviceSpecs: [] };
+  }
+
+  setDeviceExtras(instance: string, extras: DeviceExtras): boolean {
+    const before = JSON.stringify(this.extras.get(instance));
+    if (before === JSON.stringify(extras)) return false;
+    this.extras.set(instance, extras);
+    return true;
+  }
+
+  /** The API server's view of an Instance arrived (watch event or apply response). */
+  upsert(record: LedgerInstanceRecord): void {
+    const known = this.instances.has(record.name);
+    this.instances.set(record.name, record);
+    // First sight with nothing local (e.g. restarted without a checkpoint): the slots the API
+    // server says this node holds are ours until the kubelet shows them unused.
+    if (!known && !this.mine.has(record.name)) {
+      const adopted = Object.entries(record.remoteUsage).filter(([, v]) => heldBy(parseHolder(v), this.o.node));
+      if (adopted.length > 0) this.mine.set(record.name, new Map(adopted));
+    }
+    this.o.onChange(record.name);
+  }
+
+  remove(instance: string): void {
+    this.instances.delete(instance);
+    this.mine.delete(instance);
+    this.pending.delete(instance);
+    this.extras.delete(instance);
+    this.o.onChange(instance);
+  }
+
+  /** deviceUsage as this node sees it: the API server's, with this node's slots from the ledger. */
+  usage(instance: string): Record<string, string> {
+    const r = this.instances.get(instance);
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(r?.remoteUsage ?? {})) if (v !== '' && !heldBy(parseHolder(v), this.o.node)) out[k] = v;
+    for (const [k, v] of this.mine.get(instance) ?? []) out[k] = v;
+    return out;
+  }
+
+  ledgerInstances(configuration: string): LedgerInstance[] {
+    return this.list()
+      .filter((r) => r.configurationName === configuration && r.listsNode)
+      .map((r) => ({ name: r.name, capacity: r.capacity, deviceUsage: this.usage(r.name) }));
+  }
+
+  held(): Array<{ instance: string; slot: string; value: string }> {
+    return [...this.mine].flatMap(([instance, slots]) => [...slots].map(([slot, value]) => ({ instance, slot, value })));
+  }
+
+  claim(instance: string, slot: string, value: string): Promise<ClaimResult> {
+    return this.exclusive(async () => {
+      const r = this.instances.get(instance);
+      if (!r) throw new SlotTaken(`Instance ${instance} is not known on node ${this.o.node}`);
+      const current = this.usage(instance)[slot];
+      if (current === value) return 'repeated';
+      if (current !== undefined && current !== '') throw new SlotTaken(`slot ${slot} of Instance ${instance} is held by "${current}"`);
+      const slots = this.mine.get(instance) ?? new Map<string, string>();
+      slots.set(slot, value);
+      this.mine.set(instance, slots);
+      this.o.onChange(instance);
+      const outcome = this.linkUp ? await this.o.write(r.namespace, instance, Object.fromEntries(slots)) : 'offline';
+      if (outcome === 'conflict' || outcome === 'gone') {
+        slots.delete(slot);
+        this.o.onChange(instance);
+        throw new SlotTaken(
+          outcome === 'conflict'
+            ? `slot ${slot} of Instance ${instance} was claimed by another node first (the API server refused the claim)`
+            : `Instance ${instance} no longer exists`,
+        );
+      }
+      if (outcome === 'offline') this.markPending(instance);
+      await this.o.persist();
+      return outcome === 'offline' ? 'offline' : 'claimed';
+    });
+  }
+
+  free(instance: string, slot: string): Promise<void> {
+    return this.exclusive(async () => {
+      const slots = this.mine.get(instance);
+      if (!slots?.delete(slot)) return;
+      this.o.onChange(instance);
+      const r = this.instances.get(instance);
+      const outcome = r && this.linkUp ? await this.o.write(r.namespace, instance, Object.fromEntries(slots)) : 'offline';
+      if (outcome === 'offline' && r) this.markPending(instance);
+      await this.o.persist();
+    });
+  }
+
+  /** Replays queued writes; returns true when nothing is left queued. */
+  replay(): Promise<boolean> {
+    return this.exclusive(async () => {
+      for (const instance of [...this.pending]) {
+        const r = this.instances.get(instance);
+        if (!r) {
+          this.pending.delete(instance);
+          continue;
+        }
+        const slots = this.mine.get(instance) ?? new Map<string, string>();
+        // A claim made offline that another node took meanwhile cannot be written: the other
+        // node's holds; report it rather than fight over the field.
+        for (const [slot, value] of [...slots]) {
+          const remote = r.remoteUsage[slot];
+          if (remote !== undefined && remote !== '' && remote !== value && !heldBy(parseHolder(remote), this.o.node)) {
+            slots.delete(slot);
+            this.o.onLostClaim?.(instance, slot, remote);
+            this.o.onChange(instance);
+          }
+        }
+        const outcome = await this.o.write(r.namespace, instance, Object.fromEntries(slots));
+        if (outcome === 'offline') {
+          this.setLink(false);
+          return false;
+        }
+        this.pending.delete(instance);
+      }
+      this.setLink(true);
+      await this.o.persist();
+      return true;
+    });
+  }
+
+  private markPending(instance: string): void {
+    this.pending.add(instance);
+    this.setLink(false);
+  }
+
+  private setLink(up: boolean): void {
+    if (this.linkUp === up) return;
+    this.linkUp = up;
+    this.o.onLinkChange?.(up);
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn, fn);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+}

@@ -1,0 +1,54 @@
+// Metrics of the device-plugin side of the agent, registered on the agent's injected Registry.
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+export class DevicePluginMetrics {
+  /** Successful Register calls to the kubelet, by why they happened (added, kubelet restart...). */
+  readonly registrations: Counter<'reason'>;
+  /** Allocate claims: claimed, repeated (idempotent), offline (kept locally), refused. */
+  readonly slotClaims: Counter<'result'>;
+  readonly slotsFreed: Counter<'reason'>;
+  readonly allocateLatency: Histogram<'kind'>;
+  readonly plugins: Gauge;
+  readonly pendingWrites: Gauge;
+  readonly apiReachable: Gauge;
+
+  constructor(registry: Registry) {
+    this.registrations = new Counter({
+      name: 'akri_device_plugin_registrations_total',
+      help: 'Device plugin registrations with the kubelet, by reason',
+      labelNames: ['reason'],
+      registers: [registry],
+    });
+    this.slotClaims = new Counter({
+      name: 'akri_slot_claims_total',
+      help: 'Slot claims made by Allocate, by result',
+      labelNames: ['result'],
+      registers: [registry],
+    });
+    this.slotsFreed = new Counter({
+      name: 'akri_slots_freed_total',
+      help: 'Slots this node gave back, by reason',
+      labelNames: ['reason'],
+      registers: [registry],
+    });
+    this.allocateLatency = new Histogram({
+      name: 'akri_allocate_latency_seconds',
+      help: 'Seconds to answer an Allocate, claim written included',
+      labelNames: ['kind'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+      registers: [registry],
+    });
+    this.plugins = new Gauge({ name: 'akri_device_plugins', help: 'Device plugins this agent serves', registers: [registry] });
+    this.pendingWrites = new Gauge({
+      name: 'akri_slot_ledger_pending_writes',
+      help: 'Instances whose deviceUsage writes wait for the API server',
+      registers: [registry],
+    });
+    this.apiReachable = new Gauge({
+      name: 'akri_slot_ledger_api_reachable',
+      help: '1 while slot claims reach the API server, 0 while they are kept locally',
+      registers: [registry],
+    });
+    this.apiReachable.set(1);
+  }
+}
