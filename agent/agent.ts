@@ -24,7 +24,7 @@ export interface AgentOptions {
   nodeName: string;
   /** Where handlers find agent-registration.sock and put their own sockets (Akri: /var/lib/akri). */
   handlersDir: string;
-  /** client-node's KubeConfig, or the agent's lighter loader (agent/kube/light-kube-config.ts). */
+  /** client-node's KubeConfig, or lib/kube/lite-kube-config.ts, which spares the agent loading client-node. */
   kubeConfig: KubeAccess;
   logger: Logger;
   registry: Registry;

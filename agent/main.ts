@@ -1,34 +1,42 @@
-// The agent's entry point: `tsx agent/main.ts [flags]`. Flags win over environment variables.
-//   --node <name>                 NODE_NAME / AGENT_NODE_NAME (required)
-//   --handlers-dir <dir>          DISCOVERY_HANDLERS_DIRECTORY (default /var/lib/akri)
-//   --kubeconfig <path>           KUBECONFIG (default: in-cluster, then ~/.kube/config)
-//   --metrics-port <port>         METRICS_PORT (default 8080; 0 = any free port)
-//   --instance-grace-period <s>   INSTANCE_GRACE_PERIOD_SECONDS (default 60)
-//   --namespace <ns>              AGENT_NAMESPACE (default: all namespaces)
-//   --embed <names>               AGENT_EMBEDDED_HANDLERS, comma-separated (default none): any of
-//                                 debugEcho, onvif, opcua, udev, modbus, modbusRtu, ble
-//   --debug-echo-shared           DEBUG_ECHO_INSTANCES_SHARED=true
-//   --kubelet-dir <dir>           KUBELET_DIR (default /var/lib/kubelet; MicroK8s:
-//                                 /var/snap/microk8s/common/var/lib/kubelet); "none" serves no
-//                                 device plugins
-//   --state-dir <dir>             AGENT_STATE_DIR (default /var/lib/akri/state): the slot
-//                                 ledger's node-local checkpoint
-//   --slot-reclaim-grace <s>      SLOT_RECLAIM_GRACE_SECONDS (default 30): a slot the kubelet's
-//                                 pod-resources no longer lists is freed after this long
-//   --slot-reclaim-poll <s>       SLOT_RECLAIM_POLL_SECONDS (default 5)
+// The agent's entry point: `akri-ts agent [flags]` (or `tsx agent/main.ts`). The flags and
+// their environment variables are listed in `usage` below (`--help`).
 import { Registry } from 'prom-client';
 import { Logger } from '../lib/observability/logger.ts';
 import type { DiscoveryHandler } from '../lib/discovery/handler.ts';
 import { createHandler } from '../discovery-handlers/registry.ts';
 import type { KubeAccess } from '../lib/kube/raw-request.ts';
 import { Agent, DEFAULT_GRACE_PERIOD_SECONDS, DEFAULT_SLOT_RECLAIM_GRACE_MS } from './agent.ts';
-import { loadLightKubeConfig, UnsupportedKubeconfig } from './kube/light-kube-config.ts';
+import { LiteKubeConfig, UnsupportedKubeConfig } from '../lib/kube/lite-kube-config.ts';
 
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return undefined;
-  const v = process.argv[i + 1];
-  return v === undefined || v.startsWith('--') ? 'true' : v;
+const BOOLEAN_FLAGS = new Set(['debug-echo-shared', 'help']);
+const VALUE_FLAGS = new Set([
+  'node', 'handlers-dir', 'kubeconfig', 'metrics-port', 'instance-grace-period', 'namespace', 'embed',
+  'kubelet-dir', 'state-dir', 'slot-reclaim-grace', 'slot-reclaim-poll',
+]);
+
+/** Reads `--name value` and `--name=value`; anything unknown is a usage error, not ignored. */
+function parseFlags(argv: string[]): Map<string, string> | string {
+  const flags = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (arg === '-h') {
+      flags.set('help', 'true');
+      continue;
+    }
+    if (!arg.startsWith('--')) return `unexpected argument "${arg}"`;
+    const eq = arg.indexOf('=');
+    const name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
+    if (BOOLEAN_FLAGS.has(name)) {
+      flags.set(name, eq < 0 ? 'true' : arg.slice(eq + 1));
+    } else if (VALUE_FLAGS.has(name)) {
+      const value = eq < 0 ? argv[++i] : arg.slice(eq + 1);
+      if (value === undefined || (eq < 0 && value.startsWith('--'))) return `--${name} needs a value`;
+      flags.set(name, value);
+    } else {
+      return `unknown flag --${name}`;
+    }
+  }
+  return flags;
 }
 
 const usage = `usage: akri-ts agent [flags]     (flags win over environment variables)
@@ -41,12 +49,27 @@ const usage = `usage: akri-ts agent [flags]     (flags win over environment vari
   --embed <names>               AGENT_EMBEDDED_HANDLERS, comma-separated (default none): any of
                                 debugEcho, onvif, opcua, udev, modbus, modbusRtu, ble
   --debug-echo-shared           DEBUG_ECHO_INSTANCES_SHARED=true
+  --kubelet-dir <dir>           KUBELET_DIR (default /var/lib/kubelet; MicroK8s:
+                                /var/snap/microk8s/common/var/lib/kubelet); "none" serves no
+                                device plugins
+  --state-dir <dir>             AGENT_STATE_DIR (default /var/lib/akri/state): the slot
+                                ledger's node-local checkpoint
+  --slot-reclaim-grace <s>      SLOT_RECLAIM_GRACE_SECONDS (default 30): a slot the kubelet's
+                                pod-resources no longer lists is freed after this long
+  --slot-reclaim-poll <s>       SLOT_RECLAIM_POLL_SECONDS (default 5)
   AKRI_LOG_LEVEL                debug, info, warn or error (default info)
+Flags take their value as "--flag value" or "--flag=value".
 `;
-if (process.argv.includes('--help') || process.argv.includes('-h')) {
+const parsed = parseFlags(process.argv.slice(2));
+if (typeof parsed === 'string') {
+  process.stderr.write(`akri-ts agent: ${parsed}\n\n${usage}`);
+  process.exit(2);
+}
+if (parsed.has('help')) {
   process.stdout.write(usage);
   process.exit(0);
 }
+const flag = (name: string): string | undefined => parsed.get(name);
 
 const log = new Logger({ component: 'agent-main' });
 const nodeName = flag('node') ?? process.env.NODE_NAME ?? process.env.AGENT_NODE_NAME;
@@ -67,9 +90,12 @@ for (const name of embedNames) {
 }
 async function kubeAccess(path: string | undefined): Promise<KubeAccess> {
   try {
-    return loadLightKubeConfig(path);
+    return LiteKubeConfig.load(path);
   } catch (err) {
-    if (!(err instanceof UnsupportedKubeconfig)) throw err;
+    if (!(err instanceof UnsupportedKubeConfig)) {
+      log.error(`cannot read the kubeconfig${path ? ` ${path}` : ''}: ${(err as Error).message}`);
+      process.exit(2);
+    }
     // Exec plugins and the like: client-node knows them all, at ~70 MiB more RSS.
     log.info('using client-node to read the kubeconfig', { reason: err.message });
     const { loadKubeConfig } = await import('../lib/kube/kube-config.ts');
