@@ -34,9 +34,20 @@ export function pkiPaths(dir: string): Pki {
   };
 }
 
+/**
+ * node-opcua-pki, once loaded, sets OPENSSL_CONF process-wide, sometimes to a path that does not
+ * exist (even the string "undefined"); openssl then refuses every request. Test files share a
+ * process, so our openssl calls get a clean environment.
+ */
+function opensslEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  if (env.OPENSSL_CONF !== undefined && !existsSync(env.OPENSSL_CONF)) delete env.OPENSSL_CONF;
+  return env;
+}
+
 async function openssl(args: string[]): Promise<void> {
   try {
-    await run('openssl', args);
+    await run('openssl', args, { env: opensslEnv() });
   } catch (err) {
     const stderr = (err as { stderr?: string }).stderr ?? '';
     throw new Error(`openssl ${args[0]} failed: ${stderr || String(err)}`);
