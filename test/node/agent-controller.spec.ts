@@ -1,0 +1,182 @@
+// The full path on the real kubelet with OUR agent and controller: the agent (debugEcho and udev
+// embedded) discovers devices, writes Instances and serves their device plugins to the real
+// kubelet; the BrokerController makes the broker pods, which the scheduler places and the kubelet
+// admits through our Allocate; `kubectl logs` shows the environment the agent put in.
+//
+// The kubelet's device-plugin dir is fixed (/var/lib/kubelet/device-plugins) while pod-resources
+// follows its --root-dir; the agent takes one kubeletDir, so it gets a directory of two symlinks.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Registry } from 'prom-client';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { Agent } from '../../agent/agent.ts';
+import { BrokerController } from '../../controller/broker-controller.ts';
+import { DebugEchoAvailability } from '../../discovery-handlers/debug-echo/availability.ts';
+import { DebugEchoHandler } from '../../discovery-handlers/debug-echo/debug-echo-handler.ts';
+import { UdevDiscoveryHandler } from '../../discovery-handlers/udev/udev-discovery-handler.ts';
+import type { Instance } from '../../lib/crd/instance.ts';
+import { kubeRequest } from '../../lib/kube/raw-request.ts';
+import { Logger } from '../../lib/observability/logger.ts';
+import { applyConfiguration, listInstances } from '../integration/support/agent-nodes.ts';
+import { useTestCluster } from '../integration/support/cluster.ts';
+import { until, waitForNodeResource, waitForPhase } from './support/broker-pods.ts';
+
+const cluster = useTestCluster('node-ac');
+const nodeName = inject('nodeName');
+const image = inject('brokerImage');
+const kubeletRoot = inject('kubeletRootDir');
+const pluginDir = inject('devicePluginDir');
+
+const level = (process.env.AKRI_LOG_LEVEL as 'debug' | undefined) ?? 'error';
+let dir: string;
+let agent: Agent;
+let controller: BrokerController;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'akri-ts-node-agent-'));
+  const kubeletDir = join(dir, 'kubelet');
+  mkdirSync(kubeletDir);
+  symlinkSync(pluginDir, join(kubeletDir, 'device-plugins'));
+  symlinkSync(join(kubeletRoot, 'pod-resources'), join(kubeletDir, 'pod-resources'));
+  mkdirSync(join(dir, 'handlers'));
+  const logger = new Logger({ test: true }, level);
+  agent = new Agent({
+    nodeName,
+    handlersDir: join(dir, 'handlers'),
+    kubeConfig: cluster.kc,
+    logger,
+    registry: new Registry(),
+    namespace: cluster.namespace,
+    defaultGracePeriodSeconds: 2,
+    maxStreamBackoffMs: 1000,
+    embeddedHandlers: [
+      new DebugEchoHandler({ shared: false, availability: new DebugEchoAvailability(undefined), pollMs: 500 }),
+      new UdevDiscoveryHandler({ choice: 'sysfs', sysfsPollIntervalMs: 500, logger }),
+    ],
+    kubeletDir,
+    stateDir: join(dir, 'state'),
+    slotReclaimGraceMs: 2000,
+    slotReclaimPollMs: 500,
+  });
+  await agent.start();
+  controller = new BrokerController({
+    kc: cluster.kc,
+    identity: 'node-tier-controller',
+    logger,
+    registry: new Registry(),
+    namespace: cluster.namespace,
+    leaseNamespace: cluster.namespace,
+    leaseDurationMs: 4000,
+  });
+  await controller.start();
+});
+
+afterAll(async () => {
+  for (const name of ['echo', 'null']) {
+    await kubeRequest(cluster.kc, { method: 'DELETE', path: `/apis/akri.sh/v0/namespaces/${cluster.namespace}/configurations/${name}` }).catch(() => undefined);
+  }
+  // Let the controller delete the brokers and the agent withdraw its plugins before they stop.
+  await until('the Instances to be gone', async () => ((await listInstances(cluster.kc, cluster.namespace)).length === 0 ? true : undefined), 30_000).catch(() => undefined);
+  await controller?.stop();
+  await agent?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+function brokerPodSpec(): Record<string, unknown> {
+  return {
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+    dnsPolicy: 'Default',
+    terminationGracePeriodSeconds: 2,
+    containers: [
+      {
+        name: 'broker',
+        image,
+        imagePullPolicy: 'Never',
+        resources: { requests: { '{{PLACEHOLDER}}': '1' }, limits: { '{{PLACEHOLDER}}': '1' } },
+      },
+    ],
+  };
+}
+
+async function oneInstance(configuration: string): Promise<Instance> {
+  return until(`one Instance of ${configuration}`, async () => {
+    const list = await listInstances(cluster.kc, cluster.namespace, configuration);
+    return list.length === 1 ? list[0] : undefined;
+  });
+}
+
+/** The controller's broker pod for an Instance, once Running on the node. */
+async function runningBroker(instance: string): Promise<string> {
+  const name = await until(`a broker pod for ${instance}`, async () => {
+    const res = await cluster.core.listNamespacedPod({ namespace: cluster.namespace, labelSelector: `akri.sh/instance=${instance}` });
+    return res.items[0]?.metadata?.name;
+  });
+  const pod = await waitForPhase(cluster.core, cluster.namespace, name, 'Running');
+  expect(pod.spec?.nodeName).toBe(nodeName);
+  expect(pod.status?.containerStatuses?.[0]?.ready).toBe(true);
+  expect(pod.spec?.containers[0]?.resources?.limits).toEqual({ [`akri.sh/${instance}`]: '1' });
+  return name;
+}
+
+async function logsOf(pod: string): Promise<string> {
+  return until(`broker ${pod} to print its environment`, async () => {
+    const res = await cluster.kubectl(['logs', '-n', cluster.namespace, pod]);
+    if (res.code !== 0) throw new Error(res.stderr);
+    return res.stdout.includes('--- end ---') ? res.stdout : undefined;
+  });
+}
+
+/**
+ * [path, type] of linux.devices in the OCI runtime spec containerd wrote for the broker container.
+ * The node's containerd state dir is <node dir>/containerd/state, next to <node dir>/kubelet/root
+ * (test/real-node/real-node.ts).
+ */
+async function runtimeDevices(pod: string): Promise<[string, string][]> {
+  const status = await cluster.core.readNamespacedPod({ namespace: cluster.namespace, name: pod });
+  const id = status.status?.containerStatuses?.[0]?.containerID?.replace(/^containerd:\/\//, '') ?? '';
+  const bundle = join(kubeletRoot, '..', '..', 'containerd', 'state', 'io.containerd.runtime.v2.task', 'k8s.io', id, 'config.json');
+  const spec = JSON.parse(readFileSync(bundle, 'utf8')) as { linux?: { devices?: { path: string; type: string }[] } };
+  return (spec.linux?.devices ?? []).map((d) => [d.path, d.type]);
+}
+
+describe('our agent and controller on a real kubelet', () => {
+  it('debugEcho: the Node shows the Instance and Configuration resources, the broker runs with the description plain and suffixed', async () => {
+    await applyConfiguration(cluster.kc, cluster.namespace, 'echo', {
+      discoveryHandler: { name: 'debugEcho', discoveryDetails: 'descriptions: ["foo0"]' },
+      capacity: 2,
+      brokerSpec: { brokerPodSpec: brokerPodSpec() },
+    });
+    const instance = (await oneInstance('echo')).metadata.name as string;
+    const hash = instance.slice('echo-'.length).toUpperCase();
+    await waitForNodeResource(cluster.core, nodeName, `akri.sh/${instance}`, { capacity: '2', allocatable: '2' });
+    await waitForNodeResource(cluster.core, nodeName, 'akri.sh/echo', { capacity: '2', allocatable: '2' });
+
+    const pod = await runningBroker(instance);
+    const logs = await logsOf(pod);
+    expect(logs).toContain('DEBUG_ECHO_DESCRIPTION=foo0');
+    expect(logs).toContain(`DEBUG_ECHO_DESCRIPTION_${hash}=foo0`);
+    expect(await runtimeDevices(pod)).not.toContainEqual(['/dev/null', 'c']);
+  });
+
+  it('udev KERNEL=="null": the broker runs with UDEV_DEVNODE=/dev/null', async () => {
+    await applyConfiguration(cluster.kc, cluster.namespace, 'null', {
+      discoveryHandler: { name: 'udev', discoveryDetails: JSON.stringify({ udevRules: ['KERNEL=="null"'] }) },
+      brokerSpec: { brokerPodSpec: brokerPodSpec() },
+    });
+    const instance = await oneInstance('null');
+    const name = instance.metadata.name as string;
+    expect(instance.spec.brokerProperties).toMatchObject({ UDEV_DEVNODE: '/dev/null' });
+    await waitForNodeResource(cluster.core, nodeName, `akri.sh/${name}`, { capacity: '1', allocatable: '1' });
+
+    const pod = await runningBroker(name);
+    const logs = await logsOf(pod);
+    expect(logs).toContain('UDEV_DEVNODE=/dev/null');
+    expect(logs).toContain('UDEV_DEVPATH=/devices/virtual/mem/null');
+
+    // The device spec reached the container: /dev/null is in the OCI spec's linux.devices (the
+    // debugEcho broker above, which got no device spec, has it not: runc's defaults are not listed).
+    expect(await runtimeDevices(pod)).toContainEqual(['/dev/null', 'c']);
+  });
+});
