@@ -39,7 +39,7 @@ export function pkiPaths(dir: string): Pki {
  * exist (even the string "undefined"); openssl then refuses every request. Test files share a
  * process, so our openssl calls get a clean environment.
  */
-function opensslEnv(): NodeJS.ProcessEnv {
+export function opensslEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   if (env.OPENSSL_CONF !== undefined && !existsSync(env.OPENSSL_CONF)) delete env.OPENSSL_CONF;
   return env;

@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { opensslEnv } from '../control-plane/pki.ts';
 
 const run = promisify(execFile);
 
@@ -19,7 +20,7 @@ export interface NodePki {
 
 async function openssl(args: string[]): Promise<void> {
   try {
-    await run('openssl', args);
+    await run('openssl', args, { env: opensslEnv() });
   } catch (err) {
     throw new Error(`openssl ${args[0]} failed: ${(err as { stderr?: string }).stderr ?? String(err)}`);
   }
