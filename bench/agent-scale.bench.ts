@@ -3,28 +3,19 @@
 // it made per device, and how many writes per minute it makes once everything is at rest.
 // npm run bench -- agent-scale [--devices 1000] [--rest-seconds 30] --json
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ControlPlane } from '../test/control-plane/control-plane.ts';
 import { freePort } from '../test/control-plane/free-port.ts';
-import { installCrds } from '../lib/kube/install-crds.ts';
-import { loadKubeConfig } from '../lib/kube/kube-config.ts';
 import { kubeRequest } from '../lib/kube/raw-request.ts';
 import { log, type Benchmark } from './benchmark.ts';
+import { procStatusMiB, startBenchCluster } from './bench-cluster.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const WRITE_VERBS = ['APPLY', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
-function procStatusMiB(pid: number, field: 'VmHWM' | 'VmRSS'): number {
-  try {
-    const kb = Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-    return kb / 1024;
-  } catch {
-    return 0;
-  }
-}
 
 async function requestCounts(port: number): Promise<Record<string, number>> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
@@ -43,11 +34,7 @@ const bench: Benchmark = async (args) => {
   const plane = new ControlPlane({ dir, scheduler: false, controllerManager: false });
   let child: ReturnType<typeof spawn> | undefined;
   try {
-    const ep = await plane.start();
-    const kc = loadKubeConfig(ep.kubeconfig);
-    await installCrds(kc);
-    const ns = 'bench';
-    await kubeRequest(kc, { method: 'POST', path: '/api/v1/namespaces', body: { metadata: { name: ns } } });
+    const { ep, kc, ns } = await startBenchCluster(plane);
     const descriptions = Array.from({ length: devices }, (_, i) => `device-${i}`);
     await kubeRequest(kc, {
       method: 'POST',

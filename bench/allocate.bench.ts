@@ -13,11 +13,10 @@ import { fileURLToPath } from 'node:url';
 import { ControlPlane } from '../test/control-plane/control-plane.ts';
 import { freePort } from '../test/control-plane/free-port.ts';
 import { KubeletStandIn } from '../test/kubelet-stand-in/kubelet-stand-in.ts';
-import { installCrds } from '../lib/kube/install-crds.ts';
-import { loadKubeConfig } from '../lib/kube/kube-config.ts';
 import { kubeRequest } from '../lib/kube/raw-request.ts';
 import { deviceHash } from '../lib/naming/instance-name.ts';
 import { log, type Benchmark } from './benchmark.ts';
+import { procStatusMiB, startBenchCluster } from './bench-cluster.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -36,11 +35,7 @@ const bench: Benchmark = async (args) => {
   const kubelet = new KubeletStandIn({ kubeletDir });
   let child: ReturnType<typeof spawn> | undefined;
   try {
-    const ep = await plane.start();
-    const kc = loadKubeConfig(ep.kubeconfig);
-    await installCrds(kc);
-    const ns = 'bench';
-    await kubeRequest(kc, { method: 'POST', path: '/api/v1/namespaces', body: { metadata: { name: ns } } });
+    const { ep, kc, ns } = await startBenchCluster(plane);
     const descriptions = Array.from({ length: instances }, (_, i) => `device-${i}`);
     await kubeRequest(kc, {
       method: 'POST',

@@ -1,19 +1,15 @@
 // How long the test control plane takes to come up with the CRDs installed (binaries already
 // built), and how much memory it holds at rest. Every integration run pays this once.
 // npm run bench -- control-plane [--runs 3] --json
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ControlPlane } from '../test/control-plane/control-plane.ts';
 import { installCrds } from '../lib/kube/install-crds.ts';
 import { loadKubeConfig } from '../lib/kube/kube-config.ts';
 import { log, type Benchmark } from './benchmark.ts';
+import { procStatusMiB } from './bench-cluster.ts';
 
-function rssMiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return kb / 1024;
-}
 
 const bench: Benchmark = async (args) => {
   const runs = args.number('runs', 3);
@@ -28,7 +24,7 @@ const bench: Benchmark = async (args) => {
       await installCrds(loadKubeConfig(ep.kubeconfig));
       times.push((performance.now() - start) / 1000);
       await new Promise((r) => setTimeout(r, 3000));
-      rss = Math.max(rss, plane.pids().reduce((sum, pid) => sum + rssMiB(pid), 0));
+      rss = Math.max(rss, plane.pids().reduce((sum, pid) => sum + procStatusMiB(pid, 'VmRSS'), 0));
       log(`run ${i + 1}: ready in ${times.at(-1)?.toFixed(2)} s`);
     } finally {
       await plane.stop();

@@ -8,24 +8,19 @@
 //   writesPerMinuteAtRest  pod/job/service/instance writes and Events per minute once settled,
 //                          over a window that includes resyncs (Lease renewals reported apart)
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ControlPlane } from '../test/control-plane/control-plane.ts';
 import { freePort } from '../test/control-plane/free-port.ts';
-import { installCrds } from '../lib/kube/install-crds.ts';
-import { loadKubeConfig } from '../lib/kube/kube-config.ts';
 import { kubeRequest } from '../lib/kube/raw-request.ts';
 import { log, type Benchmark } from './benchmark.ts';
+import { procStatusMiB, startBenchCluster } from './bench-cluster.ts';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const WRITE_VERBS = new Set(['create', 'update', 'patch', 'delete', 'apply']);
 
-function procStatusMiB(pid: number, field: 'VmHWM' | 'VmRSS'): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
-}
 
 interface RequestCounts {
   total: number;
@@ -65,11 +60,7 @@ const bench: Benchmark = async (args) => {
   const plane = new ControlPlane({ dir, scheduler: false, controllerManager: false });
   let child: ReturnType<typeof spawn> | undefined;
   try {
-    const ep = await plane.start();
-    const kc = loadKubeConfig(ep.kubeconfig);
-    await installCrds(kc);
-    const ns = 'bench';
-    await kubeRequest(kc, { method: 'POST', path: '/api/v1/namespaces', body: { metadata: { name: ns } } });
+    const { ep, kc, ns } = await startBenchCluster(plane);
     await kubeRequest(kc, { method: 'POST', path: `/api/v1/namespaces/${ns}/serviceaccounts`, body: { metadata: { name: 'default' } } });
     const nodes = Array.from({ length: nodeCount }, (_, i) => `edge-${i}`);
     for (const name of nodes) {

@@ -1,0 +1,33 @@
+// What the cluster benchmarks share: a control plane of their own with the CRDs and one
+// namespace, and a process's memory as the kernel reports it.
+import { readFileSync } from 'node:fs';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { installCrds } from '../lib/kube/install-crds.ts';
+import { loadKubeConfig } from '../lib/kube/kube-config.ts';
+import { kubeRequest } from '../lib/kube/raw-request.ts';
+import type { ControlPlane, ControlPlaneEndpoints } from '../test/control-plane/control-plane.ts';
+
+export interface BenchCluster {
+  ep: ControlPlaneEndpoints;
+  kc: KubeConfig;
+  ns: string;
+}
+
+/** Starts the plane, installs the CRDs and creates the namespace the benchmark works in. */
+export async function startBenchCluster(plane: ControlPlane, ns = 'bench'): Promise<BenchCluster> {
+  const ep = await plane.start();
+  const kc = loadKubeConfig(ep.kubeconfig);
+  await installCrds(kc);
+  await kubeRequest(kc, { method: 'POST', path: '/api/v1/namespaces', body: { metadata: { name: ns } } });
+  return { ep, kc, ns };
+}
+
+/** VmHWM (peak) or VmRSS (now) of a process, in MiB; 0 once the process is gone. */
+export function procStatusMiB(pid: number, field: 'VmHWM' | 'VmRSS'): number {
+  try {
+    const kb = Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+    return kb / 1024;
+  } catch {
+    return 0;
+  }
+}
