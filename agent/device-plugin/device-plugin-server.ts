@@ -16,6 +16,7 @@ import type { PreferredAllocationResponse } from '../../lib/proto/generated/v1be
 import type { RegistrationClient } from '../../lib/proto/generated/v1beta1/Registration.ts';
 import type { Logger } from '../../lib/observability/logger.ts';
 import type { PluginDevice } from './instance-plugin-devices.ts';
+import { shutdownServer } from '../../lib/grpc/shutdown-server.ts';
 
 export const KUBELET_SOCKET = 'kubelet.sock';
 
@@ -165,18 +166,7 @@ export class DevicePluginServer {
     this.streams.clear();
     const server = this.server;
     this.server = undefined;
-    if (server) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          server.forceShutdown();
-          resolve();
-        }, 1000);
-        server.tryShutdown(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+    if (server) await shutdownServer(server);
     if (this.endpoint) rmSync(this.socketPath, { force: true });
   }
 }

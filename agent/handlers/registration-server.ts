@@ -9,6 +9,7 @@ import type { RegisterDiscoveryHandlerRequest__Output } from '../../lib/proto/ge
 import { discoveryProto } from '../../lib/proto/load.ts';
 import type { Logger } from '../../lib/observability/logger.ts';
 import type { HandlerEndpoint, HandlerRegistry } from './handler-registry.ts';
+import { shutdownServer } from '../../lib/grpc/shutdown-server.ts';
 
 /** Akri sends NETWORK endpoints as `http://<ip>:<port>`; gRPC wants `<ip>:<port>`. */
 export function networkAddress(endpoint: string): string {
@@ -52,10 +53,6 @@ export async function serveRegistration(handlersDir: string, registry: HandlerRe
   );
   return {
     socketPath,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.tryShutdown(() => resolve());
-        setTimeout(() => server.forceShutdown(), 1000).unref();
-      }),
+    close: () => shutdownServer(server),
   };
 }

@@ -9,6 +9,7 @@ import type { DiscoverRequest__Output } from '../proto/generated/v0/DiscoverRequ
 import type { DiscoverResponse } from '../proto/generated/v0/DiscoverResponse.ts';
 import { InvalidDiscoveryDetails, type DiscoveryHandler } from './handler.ts';
 import { deviceToWire, requestFromWire, snapshotKey } from './wire-convert.ts';
+import { shutdownServer } from '../grpc/shutdown-server.ts';
 
 export type HandlerListen = { kind: 'uds'; dir: string } | { kind: 'tcp'; host?: string; port: number };
 
@@ -49,13 +50,10 @@ export async function serveHandler(handler: DiscoveryHandler, listen: HandlerLis
   return {
     endpoint,
     endpointType: listen.kind === 'uds' ? 'UDS' : 'NETWORK',
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const a of active) a.abort();
-        server.tryShutdown(() => resolve());
-        // Streams that do not end promptly must not hold shutdown hostage.
-        setTimeout(() => server.forceShutdown(), 1000).unref();
-      }),
+    close: () => {
+      for (const a of active) a.abort();
+      return shutdownServer(server);
+    },
   };
 }
 

@@ -1,5 +1,6 @@
 // Promise wrappers for grpc-js unary calls and server binding, shared by the stand-in's parts.
 import { Server, ServerCredentials, type ServiceError } from '@grpc/grpc-js';
+import { shutdownServer } from '../../lib/grpc/shutdown-server.ts';
 
 export function bindUnix(server: Server, socketPath: string): Promise<void> {
   return new Promise((resolve, reject) =>
@@ -21,15 +22,5 @@ export function unary<Req, Res>(
   });
 }
 
-export function shutdown(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      server.forceShutdown();
-      resolve();
-    }, 1000);
-    server.tryShutdown(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-}
+/** The stand-in stops its servers as our own components do. */
+export const shutdown = shutdownServer;
