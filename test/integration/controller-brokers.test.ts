@@ -157,8 +157,9 @@ describe('broker services', () => {
     await new Promise((r) => setTimeout(r, 1500));
     expect(await exists(`/api/v1/namespaces/${cluster.namespace}/services/${instance}-svc`)).toBe(false);
 
-    kubelet.autoRun = true;
+    // Run them here, before the stand-in kubelet may: two runs of one pod would give it two IPs.
     for (const p of pending) await kubelet.runPod(p);
+    kubelet.autoRun = true;
     const svc = await eventually(
       () => kubeRequest<V1Service>(cluster.kc, { method: 'GET', path: `/api/v1/namespaces/${cluster.namespace}/services/${instance}-svc` }),
       20_000,
@@ -174,19 +175,22 @@ describe('broker services', () => {
     expect(cfgSvc.spec?.selector).toEqual({ 'akri.sh/configuration': 'web', controller: 'akri.sh' });
 
     // The endpoints are this Instance's three brokers (and not the brokers of "cam").
-    const ips = new Set(
-      (await pods(`akri.sh/instance=${instance}`)).map((p) => p.status?.podIP).filter((ip): ip is string => ip !== undefined),
-    );
-    expect(ips.size).toBe(3);
+    let seen = '';
     await eventually(async () => {
+      const ips = new Set(
+        (await pods(`akri.sh/instance=${instance}`)).map((p) => p.status?.podIP).filter((ip): ip is string => ip !== undefined),
+      );
       const slices = await kubeRequest<List<{ endpoints?: Array<{ addresses: string[] }> }>>(cluster.kc, {
         method: 'GET',
         path: `/apis/discovery.k8s.io/v1/namespaces/${cluster.namespace}/endpointslices`,
         query: { labelSelector: `kubernetes.io/service-name=${instance}-svc` },
       });
       const addresses = new Set(slices.items.flatMap((s) => (s.endpoints ?? []).flatMap((e) => e.addresses)));
-      return addresses.size === ips.size && [...ips].every((ip) => addresses.has(ip)) ? true : undefined;
-    }, 30_000, 'EndpointSlices of the Instance Service to list exactly its brokers');
+      seen = `broker IPs [${[...ips].sort().join(', ')}], slice addresses [${[...addresses].sort().join(', ')}]`;
+      return ips.size === 3 && addresses.size === ips.size && [...ips].every((ip) => addresses.has(ip)) ? true : undefined;
+    }, 30_000, 'EndpointSlices of the Instance Service to list exactly its brokers').catch((err: Error) => {
+      throw new Error(`${err.message} (last seen: ${seen})`);
+    });
 
     // Every agent loses the device: the brokers go, and with the last one the Services.
     for (const n of nodes) await agentApplyInstance(cluster.kc, cluster.namespace, instance, n, { configurationName: 'web', shared: true }, false);

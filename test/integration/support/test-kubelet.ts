@@ -16,6 +16,7 @@ export class TestKubelet {
   private lastHeartbeat = 0;
   private busy = false;
   private podIp = 10;
+  private readonly ipOf = new Map<string, string>();
   /** When false, pods stay Pending until runPod() is called. */
   autoRun = true;
 
@@ -47,7 +48,15 @@ export class TestKubelet {
   }
 
   async runPod(pod: V1Pod): Promise<void> {
-    const ip = `10.244.0.${this.podIp++}`;
+    // One address per pod, however often it is run (a tick may race a test's own runPod), and two
+    // octets, so that a long test file never runs out of valid addresses.
+    const uid = pod.metadata?.uid ?? `${pod.metadata?.namespace}/${pod.metadata?.name}`;
+    let ip = this.ipOf.get(uid);
+    if (ip === undefined) {
+      const n = this.podIp++;
+      ip = `10.244.${Math.floor(n / 250)}.${(n % 250) + 1}`;
+      this.ipOf.set(uid, ip);
+    }
     const now = new Date().toISOString();
     await kubeRequest(this.kc, {
       method: 'PATCH',
