@@ -14,10 +14,11 @@ import { ReferencedObjects } from './configuration/referenced-objects.ts';
 import { embeddedEndpoint, HandlerRegistry } from './handlers/handler-registry.ts';
 import { serveRegistration, type RegistrationServer } from './handlers/registration-server.ts';
 import { AgentApi } from './kube/agent-api.ts';
-import { ListWatch } from './kube/list-watch.ts';
+import { ListWatch, type ChangeType } from './kube/list-watch.ts';
 import { AgentMetrics } from './observability/agent-metrics.ts';
 import { DevicePluginMetrics } from './observability/device-plugin-metrics.ts';
 import { DevicePluginManager } from './device-plugin/device-plugin-manager.ts';
+import { changesPlan } from './instances/changes-plan.ts';
 import { serveMetrics, type MetricsServer } from './observability/metrics-server.ts';
 
 export interface AgentOptions {
@@ -181,7 +182,7 @@ export class Agent {
     await this.metricsServer?.close();
   }
 
-  private indexInstance(type: string, i: Instance, old: Instance | undefined): void {
+  private indexInstance(type: ChangeType, i: Instance, old: Instance | undefined): void {
     const ns = i.metadata.namespace ?? '';
     const name = i.metadata.name ?? '';
     if (old && old.spec.configurationName !== i.spec.configurationName) this.byConfiguration.get(`${ns}/${old.spec.configurationName}`)?.delete(name);
@@ -190,6 +191,6 @@ export class Agent {
     if (!m) this.byConfiguration.set(key, (m = new Map()));
     if (type === 'DELETED') m.delete(name);
     else m.set(name, this.instances.get(`${ns}/${name}`) ?? i);
-    this.queue.add(key);
+    if (changesPlan(type, i, old)) this.queue.add(key);
   }
 }

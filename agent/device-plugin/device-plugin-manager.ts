@@ -62,6 +62,7 @@ export class DevicePluginManager {
   private replayTimer: NodeJS.Timeout | undefined;
   private syncing: Promise<void> | undefined;
   private syncAgain = false;
+  private syncedShape = -1;
   private stopped = false;
   private readonly dirty = new Set<string>();
 
@@ -138,7 +139,7 @@ export class DevicePluginManager {
 
   instanceChanged(type: 'ADDED' | 'MODIFIED' | 'DELETED', i: Instance): void {
     if (type === 'DELETED') this.ledger.remove(i.metadata.name ?? '');
-    else this.ledger.upsert(record(i, this.o.node));
+    else if (!this.ledger.upsert(record(i, this.o.node))) return;
     void this.checkpoint?.save();
   }
 
@@ -192,6 +193,21 @@ export class DevicePluginManager {
   }
 
   private async syncOnce(): Promise<void> {
+    // Which plugins exist only changes with the ledger's shape; a slot claim changes one
+    // Instance's usage, and then only its plugins need a new snapshot.
+    const shape = this.ledger.shape;
+    if (shape !== this.syncedShape) {
+      await this.syncPluginSet();
+      this.syncedShape = shape;
+    }
+    const dirty = [...this.dirty];
+    this.dirty.clear();
+    for (const name of dirty) this.plugins.get(`${INSTANCE_PREFIX}${name}`)?.update();
+    this.o.metrics.plugins.set(this.plugins.resources.length);
+    this.o.metrics.pendingWrites.set(this.ledger.pendingWrites);
+  }
+
+  private async syncPluginSet(): Promise<void> {
     const wanted = new Map<string, () => InstancePluginBackend | ConfigurationPluginBackend>();
     for (const r of this.ledger.list()) {
       if (!r.listsNode) continue;
@@ -207,11 +223,6 @@ export class DevicePluginManager {
       if (!this.plugins.get(resource)) work.push(this.plugins.add({ resourceName: resource, backend: backend() }));
     }
     await Promise.all(work);
-    const dirty = [...this.dirty];
-    this.dirty.clear();
-    for (const name of dirty) this.plugins.get(`${INSTANCE_PREFIX}${name}`)?.update();
-    this.o.metrics.plugins.set(this.plugins.resources.length);
-    this.o.metrics.pendingWrites.set(this.ledger.pendingWrites);
   }
 
   private readonly hooks: BackendHooks = {

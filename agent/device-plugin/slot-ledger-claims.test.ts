@@ -31,6 +31,15 @@ describe('the slot ledger', () => {
     expect(writes).toEqual([{ 'cam-aaaaaa-0': 'node-a' }]);
     expect(l.usage('cam-aaaaaa')).toEqual({ 'cam-aaaaaa-0': 'node-a', 'cam-aaaaaa-1': 'node-b' });
   });
+  it('the watch echo of its own claim changes nothing; another node\'s claim does', async () => {
+    const { l } = ledger();
+    await l.claim('cam-aaaaaa', 'cam-aaaaaa-0', 'node-a');
+    const record = { namespace: 'default', name: 'cam-aaaaaa', configurationName: 'cam', capacity: 2, brokerProperties: {}, listsNode: true };
+    expect(l.upsert({ ...record, remoteUsage: { 'cam-aaaaaa-0': 'node-a', 'cam-aaaaaa-1': 'node-b' } })).toBe(false);
+    expect(l.upsert({ ...record, remoteUsage: { 'cam-aaaaaa-0': 'node-a', 'cam-aaaaaa-1': '' } })).toBe(true);
+    expect(l.usage('cam-aaaaaa')).toEqual({ 'cam-aaaaaa-0': 'node-a' });
+    expect(l.upsert({ ...record, capacity: 3, remoteUsage: { 'cam-aaaaaa-0': 'node-a', 'cam-aaaaaa-1': '' } })).toBe(true);
+  });
   it('refuses a slot another node holds without asking the API server', async () => {
     const { l, writes } = ledger();
     await expect(l.claim('cam-aaaaaa', 'cam-aaaaaa-1', 'node-a')).rejects.toThrow(/held by "node-b"/);

@@ -64,6 +64,7 @@ export class SlotLedger {
   private readonly pending = new Set<string>();
   private lock: Promise<unknown> = Promise.resolve();
   private linkUp = true;
+  private shapeVersion = 0;
 
   constructor(private readonly o: SlotLedgerOptions) {}
 
@@ -71,11 +72,18 @@ export class SlotLedger {
     return this.linkUp;
   }
 
+  /** Changes whenever the set of Instances (or which of them list this node, under which
+   * Configuration) may have changed: only then can the set of plugins change. */
+  get shape(): number {
+    return this.shapeVersion;
+  }
+
   get pendingWrites(): number {
     return this.pending.size;
   }
 
   restore(state: LedgerState): void {
+    this.shapeVersion++;
     for (const r of state.instances) this.instances.set(r.name, r);
     for (const [k, v] of Object.entries(state.extras)) this.extras.set(k, v);
     for (const [k, v] of Object.entries(state.mine)) this.mine.set(k, new Map(Object.entries(v)));
@@ -110,20 +118,29 @@ export class SlotLedger {
     return true;
   }
 
-  /** The API server's view of an Instance arrived (watch event or apply response). */
-  upsert(record: LedgerInstanceRecord): void {
-    const known = this.instances.has(record.name);
+  /**
+   * The API server's view of an Instance arrived (watch event or apply response). Returns
+   * whether anything this node serves changed: the echo of this node's own claim (the watch
+   * event after every slot write) changes nothing, and then no plugin is disturbed.
+   */
+  upsert(record: LedgerInstanceRecord): boolean {
+    const before = this.instances.get(record.name);
+    const usageBefore = before ? this.usage(record.name) : undefined;
+    if (!before || before.listsNode !== record.listsNode || before.configurationName !== record.configurationName) this.shapeVersion++;
     this.instances.set(record.name, record);
     // First sight with nothing local (e.g. restarted without a checkpoint): the slots the API
     // server says this node holds are ours until the kubelet shows them unused.
-    if (!known && !this.mine.has(record.name)) {
+    if (!before && !this.mine.has(record.name)) {
       const adopted = Object.entries(record.remoteUsage).filter(([, v]) => heldBy(parseHolder(v), this.o.node));
       if (adopted.length > 0) this.mine.set(record.name, new Map(adopted));
     }
-    this.o.onChange(record.name);
+    const changed = !before || !sameServedView(before, record) || !sameEntries(usageBefore ?? {}, this.usage(record.name));
+    if (changed) this.o.onChange(record.name);
+    return changed;
   }
 
   remove(instance: string): void {
+    this.shapeVersion++;
     this.instances.delete(instance);
     this.mine.delete(instance);
     this.pending.delete(instance);
@@ -238,4 +255,20 @@ export class SlotLedger {
     this.lock = run.catch(() => undefined);
     return run;
   }
+}
+
+function sameEntries(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
+}
+
+/** Everything of a record but remoteUsage (whose effect is judged through usage()). */
+function sameServedView(a: LedgerInstanceRecord, b: LedgerInstanceRecord): boolean {
+  return (
+    a.namespace === b.namespace &&
+    a.configurationName === b.configurationName &&
+    a.capacity === b.capacity &&
+    a.listsNode === b.listsNode &&
+    sameEntries(a.brokerProperties, b.brokerProperties)
+  );
 }

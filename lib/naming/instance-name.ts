@@ -6,9 +6,20 @@ import { blake2b } from '@noble/hashes/blake2.js';
 
 const encoder = new TextEncoder();
 
+// An agent hashes every device of a Configuration each time it plans it, and the hash is a
+// pure function of its input: remembered, up to a bound that a node's devices never reach.
+const MEMO_LIMIT = 50_000;
+const memo = new Map<string, string>();
+
 export function deviceHash(deviceId: string, shared: boolean, nodeName: string): string {
   const input = shared ? deviceId : `${deviceId}${nodeName}`;
-  return Buffer.from(blake2b(encoder.encode(input), { dkLen: 3 })).toString('hex');
+  let hash = memo.get(input);
+  if (hash === undefined) {
+    hash = Buffer.from(blake2b(encoder.encode(input), { dkLen: 3 })).toString('hex');
+    if (memo.size >= MEMO_LIMIT) memo.clear();
+    memo.set(input, hash);
+  }
+  return hash;
 }
 
 export function instanceName(configurationName: string, hash: string): string {

@@ -2,7 +2,7 @@
 // `setpriv --pdeathsig`, so the kernel signals it if this Node process dies, even by SIGKILL.
 // Its output goes to a log file, whose tail is quoted when it fails to start or exits early.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, readFileSync, existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 
 export interface ManagedProcessOptions {
   name: string;
@@ -31,18 +31,18 @@ export class ManagedProcess {
   start(): void {
     if (this.running) return;
     const { command, args, logFile, env, cwd, name } = this.options;
-    const log = createWriteStream(logFile, { flags: 'a' });
+    // The child writes its log file itself: piping it through this process would put every
+    // log line of the control plane on the event loop of the tests (and benchmarks) using it.
+    const log = openSync(logFile, 'a');
     this.stopping = false;
-    const child = spawn('setpriv', ['--pdeathsig', 'TERM', '--', command, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: env ?? process.env,
-      cwd,
-    });
-    child.stdout?.pipe(log, { end: false });
-    child.stderr?.pipe(log, { end: false });
+    let child: ChildProcess;
+    try {
+      child = spawn('setpriv', ['--pdeathsig', 'TERM', '--', command, ...args], { stdio: ['ignore', log, log], env: env ?? process.env, cwd });
+    } finally {
+      closeSync(log);
+    }
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
-        log.end();
         if (!this.stopping) {
           process.stderr.write(
             `[control-plane] ${name} exited unexpectedly (code ${code}, signal ${signal}); last log lines:\n${this.logTail()}\n`,
