@@ -54,6 +54,9 @@ export interface AgentOptions {
   slotReclaimGraceMs?: number;
   /** How often pod-resources is polled (default 5 s). */
   slotReclaimPollMs?: number;
+  /** An unserved akri.sh/* entry of this Node reading 0 this long is removed (default 5.5 min; 0: never). */
+  staleResourceGraceMs?: number;
+  staleResourcePollMs?: number;
 }
 
 export const DEFAULT_GRACE_PERIOD_SECONDS = 60;
@@ -117,6 +120,8 @@ export class Agent {
         now: o.now ?? Date.now,
         reclaimGraceMs: o.slotReclaimGraceMs ?? DEFAULT_SLOT_RECLAIM_GRACE_MS,
         reclaimPollMs: o.slotReclaimPollMs ?? 5000,
+        staleResourceGraceMs: o.staleResourceGraceMs,
+        staleResourcePollMs: o.staleResourcePollMs,
       });
     }
     this.referenced = new ReferencedObjects(this.api, this.log, (key) => this.queue.add(key));

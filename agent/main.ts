@@ -7,11 +7,12 @@ import { createHandler } from '../discovery-handlers/registry.ts';
 import type { KubeAccess } from '../lib/kube/raw-request.ts';
 import { Agent, DEFAULT_GRACE_PERIOD_SECONDS, DEFAULT_SLOT_RECLAIM_GRACE_MS } from './agent.ts';
 import { LiteKubeConfig, UnsupportedKubeConfig } from '../lib/kube/lite-kube-config.ts';
+import { DEFAULT_STALE_RESOURCE_GRACE_MS } from './device-plugin/stale-resources.ts';
 
 const BOOLEAN_FLAGS = new Set(['debug-echo-shared', 'help']);
 const VALUE_FLAGS = new Set([
   'node', 'handlers-dir', 'kubeconfig', 'metrics-port', 'instance-grace-period', 'namespace', 'embed',
-  'kubelet-dir', 'state-dir', 'slot-reclaim-grace', 'slot-reclaim-poll',
+  'kubelet-dir', 'state-dir', 'slot-reclaim-grace', 'slot-reclaim-poll', 'stale-resource-grace',
 ]);
 
 /** Reads `--name value` and `--name=value`; anything unknown is a usage error, not ignored. */
@@ -57,6 +58,10 @@ const usage = `usage: akri-ts agent [flags]     (flags win over environment vari
   --slot-reclaim-grace <s>      SLOT_RECLAIM_GRACE_SECONDS (default 30): a slot the kubelet's
                                 pod-resources no longer lists is freed after this long
   --slot-reclaim-poll <s>       SLOT_RECLAIM_POLL_SECONDS (default 5)
+  --stale-resource-grace <s>    STALE_RESOURCE_GRACE_SECONDS (default 330): an akri.sh/* entry
+                                of this Node that no plugin serves and that read 0 this long is
+                                removed (the kubelet keeps them at 0 forever); 0 never removes.
+                                Keep it above the kubelet's 5-minute endpoint grace.
   AKRI_LOG_LEVEL                debug, info, warn or error (default info)
 Flags take their value as "--flag value" or "--flag=value".
 `;
@@ -118,6 +123,7 @@ const agent = new Agent({
   stateDir: flag('state-dir') ?? process.env.AGENT_STATE_DIR ?? '/var/lib/akri/state',
   slotReclaimGraceMs: seconds('slot-reclaim-grace', 'SLOT_RECLAIM_GRACE_SECONDS', DEFAULT_SLOT_RECLAIM_GRACE_MS / 1000) * 1000,
   slotReclaimPollMs: seconds('slot-reclaim-poll', 'SLOT_RECLAIM_POLL_SECONDS', 5) * 1000,
+  staleResourceGraceMs: seconds('stale-resource-grace', 'STALE_RESOURCE_GRACE_SECONDS', DEFAULT_STALE_RESOURCE_GRACE_MS / 1000) * 1000,
   nodeName,
   handlersDir: flag('handlers-dir') ?? process.env.DISCOVERY_HANDLERS_DIRECTORY ?? '/var/lib/akri',
   kubeConfig: await kubeAccess(flag('kubeconfig')),

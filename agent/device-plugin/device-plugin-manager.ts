@@ -3,7 +3,8 @@
 // from the Instance watch and the discovery snapshots (mounts and device specs, which the
 // Instance does not store); gives back slots that pod-resources stops listing; replays ledger
 // writes when the API server returns; and keeps the node-local checkpoint, from which an
-// agent restarted while the API server is away serves its devices again.
+// agent restarted while the API server is away serves its devices again. Also removes the
+// akri.sh/* entries of its Node that the kubelet keeps at 0 forever (Akri #181).
 import { join } from 'node:path';
 import type { Instance } from '../../lib/crd/instance.ts';
 import type { EventRecorder } from '../../lib/kube/event-recorder.ts';
@@ -17,6 +18,8 @@ import { ConfigurationPluginBackend, InstancePluginBackend, type BackendHooks } 
 import { PodResourcesClient } from './pod-resources-client.ts';
 import { reclaimSlots } from './slot-reclaim.ts';
 import { SlotLedger, type DeviceExtras, type LedgerInstanceRecord } from './slot-ledger.ts';
+import { StaleResourceTidier } from './stale-resource-tidier.ts';
+import { DEFAULT_STALE_RESOURCE_GRACE_MS } from './stale-resources.ts';
 
 export interface DevicePluginManagerOptions {
   node: string;
@@ -35,6 +38,9 @@ export interface DevicePluginManagerOptions {
   /** How often queued ledger writes are retried while the API server is away. */
   replayMs?: number;
   kubeletPollMs?: number;
+  /** How long an unserved akri.sh/* entry must read 0 before it is removed from the Node; 0: never. */
+  staleResourceGraceMs?: number;
+  staleResourcePollMs?: number;
 }
 
 const INSTANCE_PREFIX = 'akri.sh/';
@@ -65,6 +71,7 @@ export class DevicePluginManager {
   private syncedShape = -1;
   private stopped = false;
   private readonly dirty = new Set<string>();
+  private readonly tidier: StaleResourceTidier | undefined;
 
   constructor(private readonly o: DevicePluginManagerOptions) {
     this.log = o.log.child({ component: 'device-plugins' });
@@ -97,6 +104,21 @@ export class DevicePluginManager {
       onRegistered: (_resource, reason) => o.metrics.registrations.inc({ reason }),
     });
     this.podResources = new PodResourcesClient(join(o.kubeletDir, 'pod-resources', 'kubelet.sock'));
+    const staleGraceMs = o.staleResourceGraceMs ?? DEFAULT_STALE_RESOURCE_GRACE_MS;
+    this.tidier =
+      staleGraceMs > 0
+        ? new StaleResourceTidier({
+            node: o.node,
+            api: o.api,
+            events: o.events,
+            log: this.log,
+            now: o.now,
+            graceMs: staleGraceMs,
+            pollMs: o.staleResourcePollMs ?? 30_000,
+            served: () => new Set(this.plugins.resources),
+            removed: o.metrics.staleResourcesRemoved,
+          })
+        : undefined;
   }
 
   private openCheckpoint(stateDir: string): LedgerCheckpoint | undefined {
@@ -124,12 +146,14 @@ export class DevicePluginManager {
     this.plugins.start();
     await this.syncPlugins();
     this.reclaimTimer = setInterval(() => void this.reclaim(), this.o.reclaimPollMs);
+    this.tidier?.start();
   }
 
   /** Stops serving without an empty snapshot and keeps the ledger: the agent goes, not the devices. */
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.reclaimTimer);
+    this.tidier?.stop();
     clearTimeout(this.replayTimer);
     await this.syncing?.catch(() => undefined);
     await this.plugins.halt();

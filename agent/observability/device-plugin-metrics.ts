@@ -11,6 +11,7 @@ export class DevicePluginMetrics {
   readonly plugins: Gauge;
   readonly pendingWrites: Gauge;
   readonly apiReachable: Gauge;
+  readonly staleResourcesRemoved: Counter<'reason'>;
 
   constructor(registry: Registry) {
     this.registrations = new Counter({
@@ -50,5 +51,11 @@ export class DevicePluginMetrics {
       registers: [registry],
     });
     this.apiReachable.set(1);
+    this.staleResourcesRemoved = new Counter({
+      name: 'akri_stale_resources_removed_total',
+      help: 'akri.sh/* entries removed from this Node\'s capacity after no plugin served them for the grace period',
+      labelNames: ['reason'],
+      registers: [registry],
+    });
   }
 }

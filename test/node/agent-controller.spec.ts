@@ -20,17 +20,19 @@ import { kubeRequest } from '../../lib/kube/raw-request.ts';
 import { Logger } from '../../lib/observability/logger.ts';
 import { applyConfiguration, listInstances } from '../integration/support/agent-nodes.ts';
 import { useTestCluster } from '../integration/support/cluster.ts';
-import { until, waitForNodeResource, waitForPhase } from './support/broker-pods.ts';
+import { brokerPod, createPod, nodeResource, readPod, schedulingFailures, until, waitForNodeResource, waitForPhase, waitForPodGone } from './support/broker-pods.ts';
 
 const cluster = useTestCluster('node-ac');
 const nodeName = inject('nodeName');
 const image = inject('brokerImage');
 const kubeletRoot = inject('kubeletRootDir');
 const pluginDir = inject('devicePluginDir');
+const containerdState = inject('containerdStateDir');
 
 const level = (process.env.AKRI_LOG_LEVEL as 'debug' | undefined) ?? 'error';
 let dir: string;
 let agent: Agent;
+const availability = new DebugEchoAvailability(undefined);
 let controller: BrokerController;
 
 beforeAll(async () => {
@@ -51,13 +53,16 @@ beforeAll(async () => {
     defaultGracePeriodSeconds: 2,
     maxStreamBackoffMs: 1000,
     embeddedHandlers: [
-      new DebugEchoHandler({ shared: false, availability: new DebugEchoAvailability(undefined), pollMs: 500 }),
+      new DebugEchoHandler({ shared: false, availability, pollMs: 500 }),
       new UdevDiscoveryHandler({ choice: 'sysfs', sysfsPollIntervalMs: 500, logger }),
     ],
     kubeletDir,
     stateDir: join(dir, 'state'),
     slotReclaimGraceMs: 2000,
     slotReclaimPollMs: 500,
+    // The default grace (the kubelet's 5-minute endpoint grace and a status sync): anything
+    // shorter and the kubelet writes the entry back once more. Polled often, to end sooner.
+    staleResourcePollMs: 2000,
   });
   await agent.start();
   controller = new BrokerController({
@@ -73,7 +78,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const name of ['echo', 'null']) {
+  for (const name of ['echo', 'null', 'solo', 'gone']) {
     await kubeRequest(cluster.kc, { method: 'DELETE', path: `/apis/akri.sh/v0/namespaces/${cluster.namespace}/configurations/${name}` }).catch(() => undefined);
   }
   // Let the controller delete the brokers and the agent withdraw its plugins before they stop.
@@ -128,15 +133,11 @@ async function logsOf(pod: string): Promise<string> {
   });
 }
 
-/**
- * [path, type] of linux.devices in the OCI runtime spec containerd wrote for the broker container.
- * The node's containerd state dir is <node dir>/containerd/state, next to <node dir>/kubelet/root
- * (test/real-node/real-node.ts).
- */
+/** [path, type] of linux.devices in the OCI runtime spec containerd wrote for the broker container. */
 async function runtimeDevices(pod: string): Promise<[string, string][]> {
   const status = await cluster.core.readNamespacedPod({ namespace: cluster.namespace, name: pod });
   const id = status.status?.containerStatuses?.[0]?.containerID?.replace(/^containerd:\/\//, '') ?? '';
-  const bundle = join(kubeletRoot, '..', '..', 'containerd', 'state', 'io.containerd.runtime.v2.task', 'k8s.io', id, 'config.json');
+  const bundle = join(containerdState, 'io.containerd.runtime.v2.task', 'k8s.io', id, 'config.json');
   const spec = JSON.parse(readFileSync(bundle, 'utf8')) as { linux?: { devices?: { path: string; type: string }[] } };
   return (spec.linux?.devices ?? []).map((d) => [d.path, d.type]);
 }
@@ -179,4 +180,77 @@ describe('our agent and controller on a real kubelet', () => {
     // debugEcho broker above, which got no device spec, has it not: runc's defaults are not listed).
     expect(await runtimeDevices(pod)).toContainEqual(['/dev/null', 'c']);
   });
+
+  it('a pod beyond capacity stays Pending, and takes the slot once the agent frees it through the real pod-resources API', async () => {
+    const ns = cluster.namespace;
+    // Capacity 1: the Instance resource and the Configuration resource share the one slot.
+    await applyConfiguration(cluster.kc, ns, 'solo', { discoveryHandler: { name: 'debugEcho', discoveryDetails: 'descriptions: ["solo0"]' }, capacity: 1 });
+    const instance = (await oneInstance('solo')).metadata.name as string;
+    const slot = `${instance}-0`;
+    await waitForNodeResource(cluster.core, nodeName, `akri.sh/${instance}`, { capacity: '1', allocatable: '1' });
+    await waitForNodeResource(cluster.core, nodeName, 'akri.sh/solo', { capacity: '1', allocatable: '1' });
+
+    await createPod(cluster.core, ns, brokerPod('holder', image, nodeName, { resources: { [`akri.sh/${instance}`]: '1' } }));
+    await waitForPhase(cluster.core, ns, 'holder', 'Running');
+    const usage = async (): Promise<string | undefined> => (await listInstances(cluster.kc, ns, 'solo'))[0]?.spec.deviceUsage?.[slot];
+    expect(await usage()).toBe(nodeName);
+    // The slot is taken, so the Configuration resource has nothing left to offer.
+    await waitForNodeResource(cluster.core, nodeName, 'akri.sh/solo', { capacity: '0', allocatable: '0' });
+
+    await createPod(cluster.core, ns, brokerPod('waiter', image, nodeName, { resources: { 'akri.sh/solo': '1' } }));
+    const why = await until('the scheduler to refuse the waiting pod', async () => {
+      const failures = await schedulingFailures(cluster.core, ns, 'waiter');
+      return failures.length ? failures.join('\n') : undefined;
+    });
+    expect(why).toContain('Insufficient akri.sh/solo');
+    await new Promise((r) => setTimeout(r, 3000));
+    expect((await readPod(cluster.core, ns, 'waiter')).status?.phase).toBe('Pending');
+    expect(await usage()).toBe(nodeName);
+
+    // Deleting the holder does not free the slot by itself: the agent frees it once the kubelet's
+    // pod-resources List stops showing it (grace 2 s), and only then is it offered again.
+    await cluster.core.deleteNamespacedPod({ namespace: ns, name: 'holder' });
+    await waitForPodGone(cluster.core, ns, 'holder');
+    await waitForPhase(cluster.core, ns, 'waiter', 'Running');
+    const holder = await usage();
+    expect(holder).toMatch(new RegExp(`^C:.+:${nodeName}$`));
+    const logs = await logsOf('waiter');
+    expect(logs).toContain('DEBUG_ECHO_DESCRIPTION=solo0');
+
+    await cluster.core.deleteNamespacedPod({ namespace: ns, name: 'waiter' });
+    await waitForPodGone(cluster.core, ns, 'waiter');
+    // A free slot is absent from deviceUsage (or "", as Akri writes it).
+    await until('the slot to be freed once no pod uses it', async () => (((await usage()) ?? '') === '' ? true : undefined), 30_000);
+  });
+
+  it('a device that goes away: its resources drop to 0, and after the kubelet\'s grace the agent removes them from the Node', async () => {
+    const ns = cluster.namespace;
+    await applyConfiguration(cluster.kc, ns, 'gone', { discoveryHandler: { name: 'debugEcho', discoveryDetails: 'descriptions: ["gone0"]' }, capacity: 1 });
+    const instance = (await oneInstance('gone')).metadata.name as string;
+    const resources = [`akri.sh/${instance}`, 'akri.sh/gone'];
+    for (const r of resources) await waitForNodeResource(cluster.core, nodeName, r, { capacity: '1', allocatable: '1' });
+
+    availability.setOffline('gone0');
+    await until('the Instance to go', async () => ((await listInstances(cluster.kc, ns, 'gone')).length === 0 ? true : undefined), 30_000);
+    for (const r of resources) await waitForNodeResource(cluster.core, nodeName, r, { capacity: '0', allocatable: '0' });
+    const droppedAt = Date.now();
+
+    // The kubelet alone would keep both entries at 0 forever.
+    const absent = async (): Promise<boolean> => {
+      const node = await cluster.core.readNode({ name: nodeName });
+      return resources.every((r) => node.status?.capacity?.[r] === undefined && node.status?.allocatable?.[r] === undefined);
+    };
+    await until('the stale entries to be removed from the Node', async () => ((await absent()) ? true : undefined), 420_000, 2000);
+    const removedAfter = (Date.now() - droppedAt) / 1000;
+    expect(removedAfter).toBeGreaterThan(300);
+    process.stderr.write(`[node] stale akri.sh entries removed ${removedAfter.toFixed(0)} s after they dropped to 0\n`);
+    // They stay removed through the kubelet's next status syncs (every 10 s), and the resources
+    // still served are untouched.
+    await new Promise((r) => setTimeout(r, 21_000));
+    expect(await absent()).toBe(true);
+    const kept = (await listInstances(cluster.kc, ns, 'null'))[0]?.metadata.name as string;
+    expect(await nodeResource(cluster.core, nodeName, `akri.sh/${kept}`)).toEqual({ capacity: '1', allocatable: '1' });
+    const events = await cluster.core.listNamespacedEvent({ namespace: 'default', fieldSelector: `involvedObject.kind=Node,involvedObject.name=${nodeName},reason=StaleResourcesRemoved` });
+    expect(events.items.map((e) => e.message).join('\n')).toContain(`akri.sh/${instance}`);
+  }, 600_000);
 });

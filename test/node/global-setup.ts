@@ -19,6 +19,8 @@ declare module 'vitest' {
     devicePluginDir: string;
     brokerImage: string;
     nodeControlUrl: string;
+    /** containerd's state dir, where each container's OCI bundle (config.json) lives. */
+    containerdStateDir: string;
   }
 }
 
@@ -50,6 +52,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('devicePluginDir', node.kubelet.devicePluginDir);
   project.provide('brokerImage', node.images?.broker.ref ?? '');
   project.provide('nodeControlUrl', control.url);
+  project.provide('containerdStateDir', node.containerd.paths.state);
   return async () => {
     await control.close();
     await cluster.stop();
