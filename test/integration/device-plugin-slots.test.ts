@@ -194,7 +194,13 @@ describe('a shared Instance with capacity 2, seen by 3 nodes', () => {
     await a.kubelet.waitFor(() => resources.every((r) => a.kubelet.isRegistered(r) && a.kubelet.capacity()[r]?.allocatable === before[r]?.allocatable), 5000, 'every plugin back');
     expect(Date.now() - restarted).toBeLessThan(2000);
     expect(a.kubelet.capacity()).toEqual(before);
-    expect(await a.metrics()).toMatch(/akri_device_plugin_registrations_total\{reason="kubelet.sock was recreated"\} [1-9]/);
+    // Re-registered because of the restart: the agent may notice the new kubelet.sock or its own
+    // deleted socket first (both happen in a restart), whichever its watcher sees first.
+    const reregistered = (await a.metrics())
+      .split('\n')
+      .filter((l) => l.startsWith('akri_device_plugin_registrations_total{') && /reason="(kubelet\.sock was recreated|our socket .* was deleted)"/.test(l))
+      .reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
+    expect(reregistered).toBeGreaterThanOrEqual(resources.length);
   });
 });
 
