@@ -1,9 +1,11 @@
 // A list-then-watch cache of one collection, in the informer mould: it lists, watches from the
 // list's resourceVersion, and relists when the watch expires (410 Gone, "too old resource
-// version") or drops, reporting what changed in between instead of crashing.
+// version") or drops, reporting what changed in between instead of crashing. The watch itself
+// is lib/kube/watch-stream.ts, the controller's too (with its idle timeout: a dropped edge
+// link sends no FIN).
 import type { Logger } from '../../lib/observability/logger.ts';
 import type { AgentApi } from './agent-api.ts';
-import { watchStream, WatchHttpError } from './watch-stream.ts';
+import { watchStream } from '../../lib/kube/watch-stream.ts';
 
 export interface KubeObject {
   metadata?: { name?: string; namespace?: string; resourceVersion?: string; uid?: string };
@@ -30,7 +32,7 @@ function notOlder(candidate: KubeObject, current: KubeObject | undefined): boole
 export class ListWatch<T extends KubeObject> {
   private readonly cache = new Map<string, T>();
   private resourceVersion = '';
-  private abort: AbortController | undefined;
+  private abort: (() => void) | undefined;
   private stopped = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private syncedOnce = false;
@@ -61,7 +63,7 @@ export class ListWatch<T extends KubeObject> {
   stop(): void {
     this.stopped = true;
     clearTimeout(this.retryTimer);
-    this.abort?.abort();
+    this.abort?.();
   }
 
   get synced(): boolean {
@@ -128,7 +130,6 @@ export class ListWatch<T extends KubeObject> {
 
   private async watch(): Promise<void> {
     if (this.stopped) return;
-    let expired = false;
     this.api.countWatch();
     this.abort = await watchStream(
       this.api.kc,
@@ -138,10 +139,11 @@ export class ListWatch<T extends KubeObject> {
         const type = event.type;
         const obj = event.object as T & { code?: number; message?: string };
         if (type === 'ERROR') {
-          // 410: our resourceVersion is older than etcd's compaction window. Relist.
-          expired = true;
+          // 410: our resourceVersion is older than etcd's compaction window. Relist (an
+          // aborted watch reports nothing more).
           this.log.info('watch expired; relisting', { path: this.path, code: obj.code, reason: obj.message });
-          this.abort?.abort();
+          this.abort?.();
+          this.retry(() => void this.relist(), 10);
           return;
         }
         const rv = obj.metadata?.resourceVersion;
@@ -159,9 +161,9 @@ export class ListWatch<T extends KubeObject> {
       },
       (err) => {
         if (this.stopped) return;
-        const status = err instanceof WatchHttpError ? err.statusCode : undefined;
+        const status = (err as { statusCode?: number } | undefined)?.statusCode;
         if (status === 410) this.log.info('watch expired; relisting', { path: this.path, code: 410 });
-        if (expired || status === 410) this.retry(() => void this.relist(), 10);
+        if (status === 410) this.retry(() => void this.relist(), 10);
         else if (err) this.retry(() => void this.relist(), 1000);
         else this.retry(() => void this.watch().catch(() => this.retry(() => void this.relist(), 1000)), 10);
       },
