@@ -18,6 +18,17 @@ interface ListResponse<T> {
   items: T[];
 }
 
+/**
+ * Drops metadata.managedFields: every writer of an Instance (each node's agent, the
+ * controller) adds an entry there, nothing in the agent reads them, and at a thousand
+ * Instances they are most of what the cache would hold.
+ */
+function trimmed<T extends KubeObject>(obj: T): T {
+  const metadata = obj.metadata as (KubeObject['metadata'] & { managedFields?: unknown }) | undefined;
+  if (metadata?.managedFields !== undefined) delete metadata.managedFields;
+  return obj;
+}
+
 export function objectKey(o: KubeObject): string {
   return `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
 }
@@ -85,6 +96,7 @@ export class ListWatch<T extends KubeObject> {
 
   /** Records an object we just wrote, so decisions made before its watch event see it. */
   upsert(obj: T): void {
+    trimmed(obj);
     const key = objectKey(obj);
     const old = this.cache.get(key);
     if (notOlder(obj, old)) this.cache.set(key, obj);
@@ -97,6 +109,7 @@ export class ListWatch<T extends KubeObject> {
       if (this.stopped) return;
       const seen = new Set<string>();
       for (const item of res.items) {
+        trimmed(item);
         const key = objectKey(item);
         seen.add(key);
         const old = this.cache.get(key);
@@ -149,6 +162,7 @@ export class ListWatch<T extends KubeObject> {
         const rv = obj.metadata?.resourceVersion;
         if (rv) this.resourceVersion = rv;
         if (type === 'BOOKMARK') return;
+        trimmed(obj);
         const key = objectKey(obj);
         const old = this.cache.get(key);
         if (type === 'DELETED') {
