@@ -58,10 +58,10 @@ export class StaleResourceTidier {
         contentType: 'application/json-patch+json',
         body: removalPatch(decision.remove, status),
       });
-      for (const r of decision.remove) this.o.removed.inc({ reason: 'stale' });
+      this.o.removed.inc({ reason: 'stale' }, decision.remove.length);
       const message = `removed ${decision.remove.join(', ')} from the Node's capacity: no device plugin has served ${decision.remove.length === 1 ? 'it' : 'them'} for ${Math.round(this.o.graceMs / 1000)} s and the kubelet keeps such resources at 0 forever`;
       this.o.log.info('stale device-plugin resources removed from the Node', { resources: decision.remove.join(',') });
-      void this.o.events.record({ apiVersion: 'v1', kind: 'Node', name: this.o.node, uid: node.metadata.uid }, 'Normal', 'StaleResourcesRemoved', message);
+      await this.o.events.record({ apiVersion: 'v1', kind: 'Node', name: this.o.node, uid: node.metadata.uid }, 'Normal', 'StaleResourcesRemoved', message);
       return decision.remove;
     } catch (err) {
       // A failed test op (the kubelet wrote the entry again) is 422; the next round looks again.

@@ -14,7 +14,6 @@ import { startPymodbusServer } from '../modbus/pymodbus-server.ts';
 import { useTestCluster } from './support/cluster.ts';
 import { createConfiguration } from './support/akri-objects.ts';
 import { DevicePluginNode, dpNodeNames } from './support/device-plugin-node.ts';
-import { eventually } from './support/eventually.ts';
 
 const cluster = useTestCluster('rtu-alloc');
 const [nodeName = 'rtu-node'] = dpNodeNames(1, 'rtu');
@@ -45,15 +44,9 @@ describe('Modbus RTU through the agent into Allocate', () => {
     });
     const hash = deviceHash(`rtu://${line.hostEnd}/7`, false, nodeName);
     const resource = `akri.sh/rtu-${hash}`;
-    await eventually(async () => {
-      expect(node.kubelet.capacity()[resource]).toEqual({ capacity: 1, allocatable: 1 });
-    }, 60_000);
-
-    const admitted = await node.admit('broker', resource);
-    expect(admitted.admitted).toBe(true);
-    const response = admitted.admitted ? admitted.allocations[0]?.response : undefined;
-    expect(response?.devices).toEqual([{ containerPath: line.hostEnd, hostPath: line.hostEnd, permissions: 'rw' }]);
-    expect(response?.envs).toMatchObject({
+    const response = await node.admitOnceServed('broker', resource);
+    expect(response.devices).toEqual([{ containerPath: line.hostEnd, hostPath: line.hostEnd, permissions: 'rw' }]);
+    expect(response.envs).toMatchObject({
       MODBUS_TRANSPORT: 'rtu',
       MODBUS_ADDRESS: line.hostEnd,
       MODBUS_UNIT_ID: '7',

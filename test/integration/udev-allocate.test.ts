@@ -9,7 +9,6 @@ import { Logger } from '../../lib/observability/logger.ts';
 import { useTestCluster } from './support/cluster.ts';
 import { createConfiguration } from './support/akri-objects.ts';
 import { DevicePluginNode, dpNodeNames } from './support/device-plugin-node.ts';
-import { eventually } from './support/eventually.ts';
 
 const cluster = useTestCluster('udev-alloc');
 const [nodeName = 'udev-node'] = dpNodeNames(1, 'udev');
@@ -32,15 +31,9 @@ describe('udev KERNEL=="null" through the agent into Allocate', () => {
     });
     const hash = deviceHash('/devices/virtual/mem/null', false, nodeName);
     const resource = `akri.sh/dev-null-${hash}`;
-    await eventually(async () => {
-      expect(node.kubelet.capacity()[resource]).toEqual({ capacity: 1, allocatable: 1 });
-    }, 60_000);
-
-    const admitted = await node.admit('broker', resource);
-    expect(admitted.admitted).toBe(true);
-    const response = admitted.admitted ? admitted.allocations[0]?.response : undefined;
-    expect(response?.devices).toEqual([{ containerPath: '/dev/null', hostPath: '/dev/null', permissions: 'rw' }]);
-    expect(response?.envs).toMatchObject({
+    const response = await node.admitOnceServed('broker', resource);
+    expect(response.devices).toEqual([{ containerPath: '/dev/null', hostPath: '/dev/null', permissions: 'rw' }]);
+    expect(response.envs).toMatchObject({
       UDEV_DEVNODE: '/dev/null',
       UDEV_DEVPATH: '/devices/virtual/mem/null',
       [`UDEV_DEVNODE_${hash.toUpperCase()}`]: '/dev/null',

@@ -12,6 +12,7 @@ import type { KubeAccess } from '../../../lib/kube/raw-request.ts';
 import { Logger } from '../../../lib/observability/logger.ts';
 import { DebugEchoAvailability } from '../../../discovery-handlers/debug-echo/availability.ts';
 import { DebugEchoHandler } from '../../../discovery-handlers/debug-echo/debug-echo-handler.ts';
+import type { ContainerAllocateResponse__Output } from '../../../lib/proto/generated/v1beta1/ContainerAllocateResponse.ts';
 import { KubeletStandIn, type AdmissionResult } from '../../kubelet-stand-in/kubelet-stand-in.ts';
 
 export interface DevicePluginNodeOptions {
@@ -94,6 +95,19 @@ export class DevicePluginNode {
 
   admit(pod: string, resource: string, count = 1): Promise<AdmissionResult> {
     return this.kubelet.admitPod({ uid: `${this.name}-${pod}`, name: pod, namespace: this.namespace, containers: [{ name: 'c', requests: { [resource]: count } }] });
+  }
+
+  /**
+   * Waits until the stand-in offers `resource` with one free slot, admits one pod for it and
+   * returns the plugin's Allocate response for its container; throws if either does not happen.
+   */
+  async admitOnceServed(pod: string, resource: string, timeoutMs = 60_000): Promise<ContainerAllocateResponse__Output> {
+    await this.kubelet.waitFor(() => this.kubelet.capacity()[resource]?.capacity === 1 && this.kubelet.capacity()[resource]?.allocatable === 1, timeoutMs, `${resource} served`);
+    const admitted = await this.admit(pod, resource);
+    if (!admitted.admitted) throw new Error(`pod ${pod} was refused ${resource}: ${admitted.message}`);
+    const response = admitted.allocations[0]?.response;
+    if (!response) throw new Error(`pod ${pod} got no Allocate response for ${resource}`);
+    return response;
   }
 
   removePod(pod: string): void {
