@@ -4,7 +4,11 @@
 // every plugin is registered again. The slot is claimed (written to the API server) during
 // GetPreferredAllocation, which the kubelet calls just before Allocate, so the whole admission
 // (admitP50Ms/admitP99Ms: GetPreferredAllocation + Allocate) is reported too.
-// npm run bench -- allocate [--instances 100] [--capacity 2] --json
+// After every admission a second pod is admitted on a do-nothing device plugin in a process of
+// its own (floor-plugin.ts): floorP50Ms/floorP99Ms are what this machine's scheduling costs an
+// Allocate that does no work at all, measured at the same moments. agentCpuMsPerAdmission is
+// the agent's CPU time (all threads) over the admissions, divided by their number.
+// npm run bench -- allocate [--instances 100] [--capacity 2] [--no-floor] --json
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +20,7 @@ import { KubeletStandIn } from '../test/kubelet-stand-in/kubelet-stand-in.ts';
 import { kubeRequest } from '../lib/kube/raw-request.ts';
 import { deviceHash } from '../lib/naming/instance-name.ts';
 import { log, type Benchmark } from './benchmark.ts';
-import { procStatusMiB, startBenchCluster } from './bench-cluster.ts';
+import { procCpuMs, startBenchCluster } from './bench-cluster.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -25,15 +29,19 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 }
 
+const FLOOR_RESOURCE = 'bench.example/floor';
+
 const bench: Benchmark = async (args) => {
   const instances = args.number('instances', 100);
   const capacity = args.number('capacity', 2);
+  const floor = args.flags['no-floor'] !== true;
   const dir = mkdtempSync(join(tmpdir(), 'akri-ts-bench-allocate-'));
   const plane = new ControlPlane({ dir: join(dir, 'cp'), scheduler: false, controllerManager: false });
   const kubeletDir = join(dir, 'kubelet');
   mkdirSync(join(dir, 'handlers'), { recursive: true });
   const kubelet = new KubeletStandIn({ kubeletDir });
   let child: ReturnType<typeof spawn> | undefined;
+  let floorPlugin: ReturnType<typeof spawn> | undefined;
   try {
     const { ep, kc, ns } = await startBenchCluster(plane);
     const descriptions = Array.from({ length: instances }, (_, i) => `device-${i}`);
@@ -63,17 +71,35 @@ const bench: Benchmark = async (args) => {
     await kubelet.waitFor(() => resources.every((r) => kubelet.capacity()[r]?.allocatable === capacity), 300_000, `${instances} resources`);
     log(`all ${instances} resources registered; allocating ${instances * capacity} slots`);
 
-    // Every slot of every Instance, one pod at a time, as a kubelet admits them.
+    if (floor) {
+      floorPlugin = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/floor-plugin.ts'), '--plugin-dir', kubelet.devicePluginDir, '--devices', String(instances * capacity), '--resource', FLOOR_RESOURCE], {
+        cwd: root,
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      await kubelet.waitFor(() => kubelet.capacity()[FLOOR_RESOURCE]?.allocatable === instances * capacity, 60_000, 'the floor plugin registered');
+    }
+
+    // Every slot of every Instance, one pod at a time, as a kubelet admits them; each one
+    // followed by a pod on the do-nothing plugin.
     const admitMs: number[] = [];
+    const agentCpu0 = procCpuMs(child.pid ?? 0);
     for (let round = 0; round < capacity; round++) {
       for (const [i, r] of resources.entries()) {
         const t0 = performance.now();
         const res = await kubelet.admitPod({ uid: `p-${round}-${i}`, name: `p-${round}-${i}`, namespace: ns, containers: [{ name: 'c', requests: { [r]: 1 } }] });
         admitMs.push(performance.now() - t0);
         if (!res.admitted) throw new Error(`pod p-${round}-${i} was refused: ${res.message}`);
+        if (floor) {
+          const f = await kubelet.admitPod({ uid: `f-${round}-${i}`, name: `f-${round}-${i}`, namespace: ns, containers: [{ name: 'c', requests: { [FLOOR_RESOURCE]: 1 } }] });
+          if (!f.admitted) throw new Error(`pod f-${round}-${i} was refused by the floor plugin: ${f.message}`);
+        }
       }
     }
-    const sorted = [...kubelet.allocateLatenciesMs].sort((a, b) => a - b);
+    const agentCpuMsPerAdmission = (procCpuMs(child.pid ?? 0) - agentCpu0) / admitMs.length;
+    const latencies = (resource: (r: string) => boolean): number[] =>
+      kubelet.allocateLatencies.filter((a) => resource(a.resource)).map((a) => a.ms).sort((a, b) => a - b);
+    const sorted = latencies((r) => r !== FLOOR_RESOURCE);
+    const floorSorted = latencies((r) => r === FLOOR_RESOURCE);
     const admitSorted = admitMs.sort((a, b) => a - b);
     // The agent's own view (its histogram): how much of the latency is the agent's work and how
     // much is getting scheduled on a busy machine.
@@ -84,6 +110,7 @@ const bench: Benchmark = async (args) => {
     };
     const agentUnder5msRatio = bucket('0.005') / bucket('+Inf');
 
+    floorPlugin?.kill('SIGTERM');
     log('restarting the kubelet stand-in');
     const restarted = performance.now();
     await kubelet.restart();
@@ -98,10 +125,13 @@ const bench: Benchmark = async (args) => {
       admitP50Ms: Number(percentile(admitSorted, 50).toFixed(2)),
       admitP99Ms: Number(percentile(admitSorted, 99).toFixed(2)),
       agentUnder5msRatio: Number(agentUnder5msRatio.toFixed(3)),
+      ...(floor ? { floorP50Ms: Number(percentile(floorSorted, 50).toFixed(2)), floorP99Ms: Number(percentile(floorSorted, 99).toFixed(2)) } : {}),
+      agentCpuMsPerAdmission: Number(agentCpuMsPerAdmission.toFixed(2)),
       reregisterSeconds: Number(reregisterSeconds.toFixed(3)),
     };
   } finally {
     child?.kill('SIGKILL');
+    floorPlugin?.kill('SIGKILL');
     await kubelet.stop();
     await plane.stop();
     rmSync(dir, { recursive: true, force: true });

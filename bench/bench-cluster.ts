@@ -31,3 +31,18 @@ export function procStatusMiB(pid: number, field: 'VmHWM' | 'VmRSS'): number {
     return 0;
   }
 }
+
+/** CPU time (user + system, all threads) a process has used so far, in ms; 0 once it is gone. */
+export function procCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command (which may hold spaces): state is field 3, utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}
+
+/** USER_HZ: Linux reports process times in 1/100 s on every architecture it runs on. */
+const CLOCK_TICKS_PER_SECOND = 100;

@@ -85,8 +85,8 @@ export class KubeletStandIn {
   private readonly now: () => number;
   private readonly waiters = new Set<() => void>();
   private admission: Promise<unknown> = Promise.resolve();
-  /** How long each Allocate call took, in ms, as seen from here (for the allocate benchmark). */
-  readonly allocateLatenciesMs: number[] = [];
+  /** How long each Allocate call took, in ms, as seen from here, by resource (for the allocate benchmark). */
+  readonly allocateLatencies: Array<{ resource: string; ms: number }> = [];
   /** Every Register call, in order, for assertions. */
   readonly registrations: Array<{ resource: string; endpoint: string; at: number; ok: boolean; error?: string }> = [];
 
@@ -228,7 +228,7 @@ export class KubeletStandIn {
           const chosen = applyPreference(available, needed, preferred);
           const t0 = performance.now();
           const res = await unary<AllocateRequest, AllocateResponse__Output>(ep.client.Allocate.bind(ep.client), { containerRequests: [{ devicesIds: chosen }] }, this.rpcTimeoutMs);
-          this.allocateLatenciesMs.push(performance.now() - t0);
+          this.allocateLatencies.push({ resource, ms: performance.now() - t0 });
           const response = res.containerResponses[0];
           if (!response) throw new Error(`plugin for ${resource} returned no container response`);
           if (ep.options.preStartRequired) {
