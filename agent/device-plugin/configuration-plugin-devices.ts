@@ -6,7 +6,8 @@
 // the advertised count is exactly what can still be handed out.
 import { HEALTHY } from './health.ts';
 import type { PluginDevice } from './instance-plugin-devices.ts';
-import { parseHolder, slotIds } from './slot-usage.ts';
+import { parseHolder, slotId, slotIds } from './slot-usage.ts';
+import { naturalCompare } from '../../lib/naming/natural-order.ts';
 
 export interface LedgerInstance {
   name: string;
@@ -26,36 +27,44 @@ export function virtualDeviceId(configurationName: string, m: number): string {
 
 /** Virtual devices this node already holds, and the slots they are bound to. */
 export function heldVirtualDevices(instances: readonly LedgerInstance[], node: string): VirtualBinding[] {
-  const held: VirtualBinding[] = [];
-  for (const inst of instances) {
-    for (const slot of slotIds(inst.name, inst.capacity)) {
-      const holder = parseHolder(inst.deviceUsage[slot]);
-      if (holder.kind === 'configuration' && holder.node === node) held.push({ virtualDevice: holder.virtualDevice, instance: inst.name, slot });
-    }
-  }
-  return held.sort((a, b) => a.virtualDevice.localeCompare(b.virtualDevice, 'en', { numeric: true }));
+  return scanSlots(instances, node).held;
 }
 
 export function freeSlots(instances: readonly LedgerInstance[]): Array<{ instance: string; slot: string }> {
-  const out: Array<{ instance: string; slot: string }> = [];
+  return scanSlots(instances, '').free;
+}
+
+/**
+ * One pass over every slot of the Configuration's Instances: the virtual devices `node` holds
+ * (sorted), and the free slots. Runs on every claim of any of the Instances (the resource's
+ * snapshot changes with each), so it walks the slots once and allocates only what it returns.
+ */
+function scanSlots(instances: readonly LedgerInstance[], node: string): { held: VirtualBinding[]; free: Array<{ instance: string; slot: string }> } {
+  const held: VirtualBinding[] = [];
+  const free: Array<{ instance: string; slot: string }> = [];
   for (const inst of instances) {
-    for (const slot of slotIds(inst.name, inst.capacity)) {
-      if (parseHolder(inst.deviceUsage[slot]).kind === 'free') out.push({ instance: inst.name, slot });
+    for (let n = 0; n < inst.capacity; n++) {
+      const slot = slotId(inst.name, n);
+      const holder = parseHolder(inst.deviceUsage[slot]);
+      if (holder.kind === 'free') free.push({ instance: inst.name, slot });
+      else if (holder.kind === 'configuration' && holder.node === node) held.push({ virtualDevice: holder.virtualDevice, instance: inst.name, slot });
     }
   }
-  return out;
+  held.sort((a, b) => naturalCompare(a.virtualDevice, b.virtualDevice));
+  return { held, free };
 }
 
 export function configurationPluginDevices(configurationName: string, instances: readonly LedgerInstance[], node: string): PluginDevice[] {
-  const held = heldVirtualDevices(instances, node).map((b) => b.virtualDevice);
-  const taken = new Set(held);
-  const free: string[] = [];
-  const wanted = freeSlots(instances).length;
-  for (let m = 0; free.length < wanted; m++) {
-    const id = virtualDeviceId(configurationName, m);
-    if (!taken.has(id)) free.push(id);
+  const scan = scanSlots(instances, node);
+  const devices: PluginDevice[] = scan.held.map((b) => ({ ID: b.virtualDevice, health: HEALTHY }));
+  const taken = new Set(scan.held.map((b) => b.virtualDevice));
+  for (let m = 0, added = 0; added < scan.free.length; m++) {
+    const ID = virtualDeviceId(configurationName, m);
+    if (taken.has(ID)) continue;
+    devices.push({ ID, health: HEALTHY });
+    added++;
   }
-  return [...held, ...free].map((ID) => ({ ID, health: HEALTHY }));
+  return devices;
 }
 
 /**

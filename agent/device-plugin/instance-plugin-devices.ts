@@ -3,6 +3,7 @@
 // Configuration-level resource) holds it, so the kubelet never hands out a slot that is taken.
 import { HEALTHY, UNHEALTHY } from './health.ts';
 import { parseHolder, slotIds } from './slot-usage.ts';
+import { naturalCompare } from '../../lib/naming/natural-order.ts';
 
 export interface PluginDevice {
   ID: string;
@@ -43,7 +44,7 @@ export function preferredSlots(
   const chosen = [...mustInclude];
   const candidates = available
     .filter((id) => !chosen.includes(id) && rank(id) < 2)
-    .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b, 'en', { numeric: true }));
+    .sort((a, b) => rank(a) - rank(b) || naturalCompare(a, b));
   for (const id of candidates) {
     if (chosen.length >= size) break;
     chosen.push(id);

@@ -24,8 +24,10 @@ export function slotIndex(instanceName: string, slot: string, capacity: number):
   return n < capacity ? n : undefined;
 }
 
+const FREE: SlotHolder = Object.freeze({ kind: 'free' });
+
 export function parseHolder(value: string | undefined): SlotHolder | { kind: 'invalid'; value: string } {
-  if (value === undefined || value === '') return { kind: 'free' };
+  if (value === undefined || value === '') return FREE;
   const parts = value.split(':');
   if (parts.length === 1) return { kind: 'instance', node: value };
   if (parts.length === 3 && parts[0] === 'C' && parts[1] && parts[2]) {
