@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bindVirtualDevice, configurationPluginDevices } from './configuration-plugin-devices.ts';
+import { bindVirtualDevice, configurationPluginDevices, type LedgerInstance } from './configuration-plugin-devices.ts';
 
 const cams = (usageA: Record<string, string>, usageB: Record<string, string>) => [
   { name: 'cams-aaaaaa', capacity: 2, deviceUsage: usageA },
@@ -14,6 +14,14 @@ describe('the Configuration-level resource', () => {
   it('keeps the virtual devices this node holds and does not count slots held elsewhere', () => {
     const instances = cams({ 'cams-aaaaaa-0': 'C:cams-2:node-a', 'cams-aaaaaa-1': 'node-b' }, { 'cams-bbbbbb-0': 'node-a' });
     expect(configurationPluginDevices('cams', instances, 'node-a').map((d) => d.ID)).toEqual(['cams-2', 'cams-0']);
+  });
+
+  it('counts only real slots: a slot beyond a lowered capacity, a foreign key and a freed slot change nothing', () => {
+    const instances: LedgerInstance[] = [
+      { name: 'cams-aaaaaa', capacity: 1, deviceUsage: { 'cams-aaaaaa-1': 'C:cams-7:node-a', 'cams-aaaaaa-0': '', 'cams-bbbbbb-0': 'node-b' } },
+      { name: 'cams-bbbbbb', capacity: 2, deviceUsage: { 'cams-bbbbbb-x': 'node-b', 'cams-bbbbbb-1': 'C:cams-1:node-a' } },
+    ];
+    expect(configurationPluginDevices('cams', instances, 'node-a').map((d) => d.ID)).toEqual(['cams-1', 'cams-0', 'cams-2']);
   });
 
   it('binds a new virtual device to the least used Instance, lowest free slot first', () => {

@@ -6,7 +6,7 @@
 // the advertised count is exactly what can still be handed out.
 import { HEALTHY } from './health.ts';
 import type { PluginDevice } from './instance-plugin-devices.ts';
-import { parseHolder, slotId, slotIds } from './slot-usage.ts';
+import { parseHolder, slotIds, slotIndex } from './slot-usage.ts';
 import { naturalCompare } from '../../lib/naming/natural-order.ts';
 
 export interface LedgerInstance {
@@ -27,38 +27,38 @@ export function virtualDeviceId(configurationName: string, m: number): string {
 
 /** Virtual devices this node already holds, and the slots they are bound to. */
 export function heldVirtualDevices(instances: readonly LedgerInstance[], node: string): VirtualBinding[] {
-  return scanSlots(instances, node).held;
-}
-
-export function freeSlots(instances: readonly LedgerInstance[]): Array<{ instance: string; slot: string }> {
-  return scanSlots(instances, '').free;
+  return usedSlots(instances, node).held;
 }
 
 /**
- * One pass over every slot of the Configuration's Instances: the virtual devices `node` holds
- * (sorted), and the free slots. Runs on every claim of any of the Instances (the resource's
- * snapshot changes with each), so it walks the slots once and allocates only what it returns.
+ * What is in use across the Configuration's Instances, read from their usage maps, which list
+ * only slots somebody holds: the virtual devices `node` holds (sorted) and how many slots are
+ * still free. The snapshot is rebuilt on every claim of any of the Instances, so this touches
+ * only the held slots and allocates only what it returns.
  */
-function scanSlots(instances: readonly LedgerInstance[], node: string): { held: VirtualBinding[]; free: Array<{ instance: string; slot: string }> } {
+function usedSlots(instances: readonly LedgerInstance[], node: string): { held: VirtualBinding[]; free: number } {
   const held: VirtualBinding[] = [];
-  const free: Array<{ instance: string; slot: string }> = [];
+  let free = 0;
   for (const inst of instances) {
-    for (let n = 0; n < inst.capacity; n++) {
-      const slot = slotId(inst.name, n);
-      const holder = parseHolder(inst.deviceUsage[slot]);
-      if (holder.kind === 'free') free.push({ instance: inst.name, slot });
-      else if (holder.kind === 'configuration' && holder.node === node) held.push({ virtualDevice: holder.virtualDevice, instance: inst.name, slot });
+    let used = 0;
+    for (const slot in inst.deviceUsage) {
+      const value = inst.deviceUsage[slot];
+      if (!value || slotIndex(inst.name, slot, inst.capacity) === undefined) continue;
+      used++;
+      const holder = parseHolder(value);
+      if (holder.kind === 'configuration' && holder.node === node) held.push({ virtualDevice: holder.virtualDevice, instance: inst.name, slot });
     }
+    free += Math.max(0, inst.capacity - used);
   }
   held.sort((a, b) => naturalCompare(a.virtualDevice, b.virtualDevice));
   return { held, free };
 }
 
 export function configurationPluginDevices(configurationName: string, instances: readonly LedgerInstance[], node: string): PluginDevice[] {
-  const scan = scanSlots(instances, node);
-  const devices: PluginDevice[] = scan.held.map((b) => ({ ID: b.virtualDevice, health: HEALTHY }));
-  const taken = new Set(scan.held.map((b) => b.virtualDevice));
-  for (let m = 0, added = 0; added < scan.free.length; m++) {
+  const { held, free } = usedSlots(instances, node);
+  const devices: PluginDevice[] = held.map((b) => ({ ID: b.virtualDevice, health: HEALTHY }));
+  const taken = new Set(held.map((b) => b.virtualDevice));
+  for (let m = 0, added = 0; added < free; m++) {
     const ID = virtualDeviceId(configurationName, m);
     if (taken.has(ID)) continue;
     devices.push({ ID, health: HEALTHY });

@@ -123,7 +123,7 @@ export class DevicePluginManager {
 
   private openCheckpoint(stateDir: string): LedgerCheckpoint | undefined {
     try {
-      return new LedgerCheckpoint(stateDir, this.o.node, () => this.ledger.state(), this.o.now);
+      return new LedgerCheckpoint(stateDir, this.o.node, () => this.ledger.view(), this.o.now);
     } catch (err) {
       // Serving devices matters more than surviving an offline restart.
       this.log.warn('no checkpoint: the state directory cannot be used', { stateDir, error: (err as Error).message });

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkpointJson, LedgerCheckpoint } from './ledger-checkpoint.ts';
+import { checkpointParts, LedgerCheckpoint } from './ledger-checkpoint.ts';
 import { SlotLedger, type LedgerInstanceRecord } from './slot-ledger.ts';
 
 const cam = (usage: Record<string, string>): LedgerInstanceRecord => ({
@@ -22,7 +22,7 @@ describe('the ledger checkpoint', () => {
     const dir = mkdtempSync(join(tmpdir(), 'akri-ts-ckpt-'));
     try {
       const l = new SlotLedger({ node: 'node-a', write: async () => 'offline', onChange: () => undefined, persist: async () => undefined });
-      const checkpoint = new LedgerCheckpoint(dir, 'node-a', () => l.state(), () => Date.parse('2026-12-06T20:00:00Z'));
+      const checkpoint = new LedgerCheckpoint(dir, 'node-a', () => l.view(), () => Date.parse('2026-12-06T20:00:00Z'));
       const onDisk = () => JSON.parse(readFileSync(checkpoint.path, 'utf8')) as unknown;
       const expected = () => ({ version: 1, node: 'node-a', savedAt: '2026-12-06T20:00:00.000Z', ledger: l.state() });
 
@@ -46,10 +46,17 @@ describe('the ledger checkpoint', () => {
   });
 
   it('is byte for byte the text of JSON.stringify', () => {
-    const ledger = { instances: [cam({ 'cam-aaaaaa-0': 'C:cam-0:node-a' })], extras: { 'cam-aaaaaa': { mounts: [], deviceSpecs: [] } }, mine: { 'cam-aaaaaa': { 'cam-aaaaaa-0': 'C:cam-0:node-a' } }, pending: ['cam-aaaaaa'] };
-    const text = checkpointJson('node-a', '2026-12-06T20:00:00.000Z', ledger);
-    expect(text).toBe(JSON.stringify({ version: 1, node: 'node-a', savedAt: '2026-12-06T20:00:00.000Z', ledger }));
-    const empty = { instances: [], extras: {}, mine: {}, pending: [] };
-    expect(checkpointJson('node-a', 'x', empty)).toBe(JSON.stringify({ version: 1, node: 'node-a', savedAt: 'x', ledger: empty }));
+    const record = cam({ 'cam-aaaaaa-0': 'C:cam-0:node-a' });
+    const extras = { mounts: [], deviceSpecs: [] };
+    const slots = { 'cam-aaaaaa-0': 'C:cam-0:node-a' };
+    const view = { instances: new Map([['cam-aaaaaa', record]]), extras: new Map([['cam-aaaaaa', extras]]), mine: new Map([['cam-aaaaaa', slots]]), pending: new Set(['cam-aaaaaa']) };
+    const ledger = { instances: [record], extras: { 'cam-aaaaaa': extras }, mine: { 'cam-aaaaaa': slots }, pending: ['cam-aaaaaa'] };
+    const json = (v: Parameters<typeof checkpointParts>[2]) => Buffer.concat(checkpointParts('node-a', '2026-12-06T20:00:00.000Z', v)).toString('utf8');
+    expect(json(view)).toBe(JSON.stringify({ version: 1, node: 'node-a', savedAt: '2026-12-06T20:00:00.000Z', ledger }));
+    // The same object under another name (two Instances sharing one extras object) keeps its own key.
+    const shared = { ...view, extras: new Map([['cam-aaaaaa', extras], ['cam-bbbbbb', extras]]) };
+    expect(JSON.parse(json(shared))).toEqual({ version: 1, node: 'node-a', savedAt: '2026-12-06T20:00:00.000Z', ledger: { ...ledger, extras: { 'cam-aaaaaa': extras, 'cam-bbbbbb': extras } } });
+    const empty = { instances: new Map(), extras: new Map(), mine: new Map(), pending: new Set<string>() };
+    expect(json(empty)).toBe(JSON.stringify({ version: 1, node: 'node-a', savedAt: '2026-12-06T20:00:00.000Z', ledger: { instances: [], extras: {}, mine: {}, pending: [] } }));
   });
 });

@@ -2,12 +2,13 @@
 // replaced atomically (write a temporary file, then rename), so an agent restarted while the
 // API server is away comes back with its devices and its claims. Saves are coalesced: a save
 // requested while one is running is done once after it, with the newest state. A claim saves
-// the whole ledger, so the JSON of each Instance record and each device's extras (objects the
-// ledger replaces rather than edits) is made once and reused until the object is replaced.
+// the whole ledger, so the JSON of each Instance record, each device's extras and each set of
+// this node's slots (objects the ledger replaces rather than edits) is made once and reused
+// until the object is replaced.
 import { mkdirSync, readFileSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
+import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { LedgerState } from './slot-ledger.ts';
+import type { LedgerState, LedgerView } from './slot-ledger.ts';
 
 const VERSION = 1;
 
@@ -26,7 +27,7 @@ export class LedgerCheckpoint {
   constructor(
     stateDir: string,
     private readonly node: string,
-    private readonly state: () => LedgerState,
+    private readonly view: () => LedgerView,
     private readonly now: () => number = Date.now,
   ) {
     mkdirSync(stateDir, { recursive: true });
@@ -55,7 +56,12 @@ export class LedgerCheckpoint {
       do {
         this.again = false;
         const tmp = `${this.path}.tmp`;
-        await writeFile(tmp, checkpointJson(this.node, new Date(this.now()).toISOString(), this.state()));
+        const file = await open(tmp, 'w');
+        try {
+          await file.writev(checkpointParts(this.node, new Date(this.now()).toISOString(), this.view()));
+        } finally {
+          await file.close();
+        }
         await rename(tmp, this.path);
       } while (this.again);
     })().finally(() => {
@@ -66,25 +72,38 @@ export class LedgerCheckpoint {
   }
 }
 
-const fragments = new WeakMap<object, string>();
+const COMMA = Buffer.from(',');
+const fragments = new WeakMap<object, { key: string; bytes: Buffer }>();
 
-/** JSON.stringify of an object that is never changed after it is made, remembered per object. */
-function frozenJson(value: object): string {
-  let json = fragments.get(value);
-  if (json === undefined) {
-    json = JSON.stringify(value);
-    fragments.set(value, json);
-  }
-  return json;
+/**
+ * The bytes of `"key":JSON` (or of the JSON alone, for key ''), for a value that is never
+ * changed after it is made: remembered per object, so an unchanged record costs nothing.
+ */
+function frozenBytes(value: object, key = ''): Buffer {
+  const known = fragments.get(value);
+  if (known?.key === key) return known.bytes;
+  const bytes = Buffer.from(key ? `${JSON.stringify(key)}:${JSON.stringify(value)}` : JSON.stringify(value));
+  fragments.set(value, { key, bytes });
+  return bytes;
 }
 
-/** The same text as JSON.stringify of the CheckpointFile, built from the remembered pieces. */
-export function checkpointJson(node: string, savedAt: string, ledger: LedgerState): string {
+/** The bytes of JSON.stringify of the CheckpointFile, in remembered pieces (written with writev). */
+export function checkpointParts(node: string, savedAt: string, ledger: LedgerView): Buffer[] {
   const head: Omit<CheckpointFile, 'ledger'> = { version: VERSION, node, savedAt };
-  const instances = ledger.instances.map(frozenJson).join(',');
-  const extras = Object.entries(ledger.extras)
-    .map(([name, e]) => `${JSON.stringify(name)}:${frozenJson(e)}`)
-    .join(',');
-  const rest = JSON.stringify({ mine: ledger.mine, pending: ledger.pending }).slice(1);
-  return `${JSON.stringify(head).slice(0, -1)},"ledger":{"instances":[${instances}],"extras":{${extras}},${rest}}`;
+  const parts: Buffer[] = [Buffer.from(`${JSON.stringify(head).slice(0, -1)},"ledger":{"instances":[`)];
+  const list = (items: Iterable<[string, object]>, keyed: boolean): void => {
+    let first = true;
+    for (const [key, value] of items) {
+      if (!first) parts.push(COMMA);
+      first = false;
+      parts.push(frozenBytes(value, keyed ? key : ''));
+    }
+  };
+  list(ledger.instances, false);
+  parts.push(Buffer.from('],"extras":{'));
+  list(ledger.extras, true);
+  parts.push(Buffer.from('},"mine":{'));
+  list(ledger.mine, true);
+  parts.push(Buffer.from(`},"pending":${JSON.stringify([...ledger.pending])}}}`));
+  return parts;
 }

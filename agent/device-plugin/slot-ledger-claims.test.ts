@@ -62,6 +62,20 @@ describe('the slot ledger', () => {
     expect(l.online).toBe(true);
     expect(l.pendingWrites).toBe(0);
   });
+  it('shows every change in usage: another node\'s claim, this node\'s claim, a free and a refused claim', async () => {
+    const { l } = ledger(['written', 'written', 'conflict']);
+    const seen = l.usage('cam-aaaaaa');
+    l.upsert({ namespace: 'default', name: 'cam-aaaaaa', configurationName: 'cam', capacity: 2, brokerProperties: {}, listsNode: true, remoteUsage: {} });
+    expect(seen).toEqual({ 'cam-aaaaaa-1': 'node-b' });
+    expect(l.usage('cam-aaaaaa')).toEqual({});
+    await l.claim('cam-aaaaaa', 'cam-aaaaaa-1', 'node-a');
+    expect(l.usage('cam-aaaaaa')).toEqual({ 'cam-aaaaaa-1': 'node-a' });
+    await l.free('cam-aaaaaa', 'cam-aaaaaa-1');
+    expect(l.usage('cam-aaaaaa')).toEqual({});
+    await expect(l.claim('cam-aaaaaa', 'cam-aaaaaa-0', 'node-a')).rejects.toThrow(/claimed by another node first/);
+    expect(l.usage('cam-aaaaaa')).toEqual({});
+    expect(l.state().mine).toEqual({ 'cam-aaaaaa': {} });
+  });
   it('adopts the slots the API server says this node holds when it has no record of its own', () => {
     const { l } = ledger();
     l.upsert({ namespace: 'default', name: 'cam-bbbbbb', configurationName: 'cam', capacity: 2, brokerProperties: {}, listsNode: true, remoteUsage: { 'cam-bbbbbb-0': 'C:cam-0:node-a' } });
@@ -72,14 +86,14 @@ describe('the slot ledger', () => {
     try {
       const { l } = ledger(['offline']);
       await l.claim('cam-aaaaaa', 'cam-aaaaaa-0', 'node-a');
-      await new LedgerCheckpoint(dir, 'node-a', () => l.state()).save();
+      await new LedgerCheckpoint(dir, 'node-a', () => l.view()).save();
       const restored = ledger().l;
-      const saved = new LedgerCheckpoint(dir, 'node-a', () => restored.state()).load();
+      const saved = new LedgerCheckpoint(dir, 'node-a', () => restored.view()).load();
       expect(saved).toBeDefined();
       if (saved) restored.restore(saved);
       expect(restored.held()).toEqual([{ instance: 'cam-aaaaaa', slot: 'cam-aaaaaa-0', value: 'node-a' }]);
       expect(restored.pendingWrites).toBe(1);
-      expect(new LedgerCheckpoint(dir, 'node-b', () => restored.state()).load()).toBeUndefined();
+      expect(new LedgerCheckpoint(dir, 'node-b', () => restored.view()).load()).toBeUndefined();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -35,6 +35,14 @@ export interface LedgerState {
   pending: string[];
 }
 
+/** The ledger as the checkpoint writes it, read in place rather than copied (a claim saves it). */
+export interface LedgerView {
+  instances: Iterable<[string, LedgerInstanceRecord]>;
+  extras: Iterable<[string, DeviceExtras]>;
+  mine: Iterable<[string, Readonly<Record<string, string>>]>;
+  pending: Iterable<string>;
+}
+
 export interface SlotLedgerOptions {
   node: string;
   /** SSA of this node's slots of one Instance (the whole map: keys left out are freed). */
@@ -57,10 +65,17 @@ export class SlotTaken extends Error {
 
 export type ClaimResult = 'claimed' | 'repeated' | 'offline';
 
+type Slots = Readonly<Record<string, string>>;
+
 export class SlotLedger {
   private readonly instances = new Map<string, LedgerInstanceRecord>();
   private readonly extras = new Map<string, DeviceExtras>();
-  private readonly mine = new Map<string, Map<string, string>>();
+  /** This node's slots per Instance. Each map is replaced, never edited, so the checkpoint can
+   * reuse the JSON of the ones a claim did not touch. */
+  private readonly mine = new Map<string, Slots>();
+  /** usage() per Instance, until its record or this node's slots change: every claim rebuilds
+   * the Configuration-level snapshot, which reads the usage of all of the Instances. */
+  private readonly usageCache = new Map<string, Slots>();
   private readonly pending = new Set<string>();
   private lock: Promise<unknown> = Promise.resolve();
   private linkUp = true;
@@ -84,9 +99,10 @@ export class SlotLedger {
 
   restore(state: LedgerState): void {
     this.shapeVersion++;
+    this.usageCache.clear();
     for (const r of state.instances) this.instances.set(r.name, r);
     for (const [k, v] of Object.entries(state.extras)) this.extras.set(k, v);
-    for (const [k, v] of Object.entries(state.mine)) this.mine.set(k, new Map(Object.entries(v)));
+    for (const [k, v] of Object.entries(state.mine)) this.mine.set(k, v);
     for (const p of state.pending) this.pending.add(p);
   }
 
@@ -94,9 +110,13 @@ export class SlotLedger {
     return {
       instances: [...this.instances.values()],
       extras: Object.fromEntries(this.extras),
-      mine: Object.fromEntries([...this.mine].map(([k, v]) => [k, Object.fromEntries(v)])),
+      mine: Object.fromEntries(this.mine),
       pending: [...this.pending],
     };
+  }
+
+  view(): LedgerView {
+    return { instances: this.instances, extras: this.extras, mine: this.mine, pending: this.pending };
   }
 
   get(instance: string): LedgerInstanceRecord | undefined {
@@ -128,11 +148,12 @@ export class SlotLedger {
     const usageBefore = before ? this.usage(record.name) : undefined;
     if (!before || before.listsNode !== record.listsNode || before.configurationName !== record.configurationName) this.shapeVersion++;
     this.instances.set(record.name, record);
+    this.usageCache.delete(record.name);
     // First sight with nothing local (e.g. restarted without a checkpoint): the slots the API
     // server says this node holds are ours until the kubelet shows them unused.
     if (!before && !this.mine.has(record.name)) {
       const adopted = Object.entries(record.remoteUsage).filter(([, v]) => heldBy(parseHolder(v), this.o.node));
-      if (adopted.length > 0) this.mine.set(record.name, new Map(adopted));
+      if (adopted.length > 0) this.setMine(record.name, Object.fromEntries(adopted));
     }
     const changed = !before || !sameServedView(before, record) || !sameEntries(usageBefore ?? {}, this.usage(record.name));
     if (changed) this.o.onChange(record.name);
@@ -143,18 +164,28 @@ export class SlotLedger {
     this.shapeVersion++;
     this.instances.delete(instance);
     this.mine.delete(instance);
+    this.usageCache.delete(instance);
     this.pending.delete(instance);
     this.extras.delete(instance);
     this.o.onChange(instance);
   }
 
   /** deviceUsage as this node sees it: the API server's, with this node's slots from the ledger. */
-  usage(instance: string): Record<string, string> {
+  usage(instance: string): Slots {
+    const cached = this.usageCache.get(instance);
+    if (cached) return cached;
     const r = this.instances.get(instance);
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(r?.remoteUsage ?? {})) if (v !== '' && !heldBy(parseHolder(v), this.o.node)) out[k] = v;
-    for (const [k, v] of this.mine.get(instance) ?? []) out[k] = v;
+    Object.assign(out, this.mine.get(instance));
+    if (r) this.usageCache.set(instance, out);
     return out;
+  }
+
+  /** Replaces this node's slots of an Instance (an empty map is kept: it frees on replay). */
+  private setMine(instance: string, slots: Slots): void {
+    this.mine.set(instance, slots);
+    this.usageCache.delete(instance);
   }
 
   ledgerInstances(configuration: string): LedgerInstance[] {
@@ -164,7 +195,7 @@ export class SlotLedger {
   }
 
   held(): Array<{ instance: string; slot: string; value: string }> {
-    return [...this.mine].flatMap(([instance, slots]) => [...slots].map(([slot, value]) => ({ instance, slot, value })));
+    return [...this.mine].flatMap(([instance, slots]) => Object.entries(slots).map(([slot, value]) => ({ instance, slot, value })));
   }
 
   claim(instance: string, slot: string, value: string): Promise<ClaimResult> {
@@ -174,13 +205,13 @@ export class SlotLedger {
       const current = this.usage(instance)[slot];
       if (current === value) return 'repeated';
       if (current !== undefined && current !== '') throw new SlotTaken(`slot ${slot} of Instance ${instance} is held by "${current}"`);
-      const slots = this.mine.get(instance) ?? new Map<string, string>();
-      slots.set(slot, value);
-      this.mine.set(instance, slots);
+      const before = this.mine.get(instance) ?? {};
+      const slots = { ...before, [slot]: value };
+      this.setMine(instance, slots);
       this.o.onChange(instance);
-      const outcome = this.linkUp ? await this.o.write(r.namespace, instance, Object.fromEntries(slots)) : 'offline';
+      const outcome = this.linkUp ? await this.o.write(r.namespace, instance, slots) : 'offline';
       if (outcome === 'conflict' || outcome === 'gone') {
-        slots.delete(slot);
+        this.setMine(instance, without(this.mine.get(instance) ?? {}, slot));
         this.o.onChange(instance);
         throw new SlotTaken(
           outcome === 'conflict'
@@ -196,11 +227,13 @@ export class SlotLedger {
 
   free(instance: string, slot: string): Promise<void> {
     return this.exclusive(async () => {
-      const slots = this.mine.get(instance);
-      if (!slots?.delete(slot)) return;
+      const held = this.mine.get(instance);
+      if (held?.[slot] === undefined) return;
+      const slots = without(held, slot);
+      this.setMine(instance, slots);
       this.o.onChange(instance);
       const r = this.instances.get(instance);
-      const outcome = r && this.linkUp ? await this.o.write(r.namespace, instance, Object.fromEntries(slots)) : 'offline';
+      const outcome = r && this.linkUp ? await this.o.write(r.namespace, instance, slots) : 'offline';
       if (outcome === 'offline' && r) this.markPending(instance);
       await this.o.persist();
     });
@@ -215,18 +248,19 @@ export class SlotLedger {
           this.pending.delete(instance);
           continue;
         }
-        const slots = this.mine.get(instance) ?? new Map<string, string>();
+        let slots = this.mine.get(instance) ?? {};
         // A claim made offline that another node took meanwhile cannot be written: the other
         // node's holds; report it rather than fight over the field.
-        for (const [slot, value] of [...slots]) {
+        for (const [slot, value] of Object.entries(slots)) {
           const remote = r.remoteUsage[slot];
           if (remote !== undefined && remote !== '' && remote !== value && !heldBy(parseHolder(remote), this.o.node)) {
-            slots.delete(slot);
+            slots = without(slots, slot);
+            this.setMine(instance, slots);
             this.o.onLostClaim?.(instance, slot, remote);
             this.o.onChange(instance);
           }
         }
-        const outcome = await this.o.write(r.namespace, instance, Object.fromEntries(slots));
+        const outcome = await this.o.write(r.namespace, instance, slots);
         if (outcome === 'offline') {
           this.setLink(false);
           return false;
@@ -255,6 +289,12 @@ export class SlotLedger {
     this.lock = run.catch(() => undefined);
     return run;
   }
+}
+
+function without(slots: Slots, slot: string): Slots {
+  const rest = { ...slots };
+  delete rest[slot];
+  return rest;
 }
 
 function sameEntries(a: Record<string, string>, b: Record<string, string>): boolean {
