@@ -1,6 +1,5 @@
 // One agent (its own process, debugEcho embedded) serving 100 Instances to a kubelet stand-in,
-// against a real control plane: Allocate latency as the kubelet sees it (the slot claim is
-// written to the API server before Allocate answers), and how long after a kubelet restart
+// against a real control plane: Allocate latency as the kubelet sees it, and how long after a kubelet restart
 // every plugin is registered again. The slot is claimed (written to the API server) during
 // GetPreferredAllocation, which the kubelet calls just before Allocate, so the whole admission
 // (admitP50Ms/admitP99Ms: GetPreferredAllocation + Allocate) is reported too.

@@ -35,11 +35,14 @@ export interface LedgerState {
   pending: string[];
 }
 
+/** This node's slots of one Instance: slot -> holder value. Replaced, never edited. */
+export type Slots = Readonly<Record<string, string>>;
+
 /** The ledger as the checkpoint writes it, read in place rather than copied (a claim saves it). */
 export interface LedgerView {
   instances: Iterable<[string, LedgerInstanceRecord]>;
   extras: Iterable<[string, DeviceExtras]>;
-  mine: Iterable<[string, Readonly<Record<string, string>>]>;
+  mine: Iterable<[string, Slots]>;
   pending: Iterable<string>;
 }
 
@@ -64,8 +67,6 @@ export class SlotTaken extends Error {
 }
 
 export type ClaimResult = 'claimed' | 'repeated' | 'offline';
-
-type Slots = Readonly<Record<string, string>>;
 
 export class SlotLedger {
   private readonly instances = new Map<string, LedgerInstanceRecord>();
