@@ -5,7 +5,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { installCrds } from '../lib/kube/install-crds.ts';
 import { loadKubeConfig } from '../lib/kube/kube-config.ts';
 import { kubeRequest } from '../lib/kube/raw-request.ts';
-import type { ControlPlane, ControlPlaneEndpoints } from '../test/control-plane/control-plane.ts';
+import type { ControlPlane, ControlPlaneEndpoints } from '../cli/start/control-plane/control-plane.ts';
 
 export interface BenchCluster {
   ep: ControlPlaneEndpoints;

@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ControlPlane } from '../test/control-plane/control-plane.ts';
+import { ControlPlane } from '../cli/start/control-plane/control-plane.ts';
 import { installCrds } from '../lib/kube/install-crds.ts';
 import { loadKubeConfig } from '../lib/kube/kube-config.ts';
 import { log, type Benchmark } from './benchmark.ts';

@@ -14,7 +14,7 @@ import { installCrds } from '../lib/kube/install-crds.ts';
 import { loadKubeConfig } from '../lib/kube/kube-config.ts';
 import { kubeRequest } from '../lib/kube/raw-request.ts';
 import { Logger } from '../lib/observability/logger.ts';
-import { ControlPlane } from '../test/control-plane/control-plane.ts';
+import { ControlPlane } from '../cli/start/control-plane/control-plane.ts';
 import { log, type Benchmark } from './benchmark.ts';
 import type { ScenarioFactory } from './discovery-latency/scenario.ts';
 

@@ -23,7 +23,6 @@ COPY controller controller
 COPY discovery-handlers discovery-handlers
 COPY lib lib
 COPY cli cli
-COPY test/control-plane/free-port.ts test/control-plane/free-port.ts
 RUN npx tsc -p images/tsconfig.build.json \
  && (cd lib && find proto -name '*.proto' -exec cp --parents {} ../dist/lib/ \;) \
  && npm prune --omit=dev

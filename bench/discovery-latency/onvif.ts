@@ -2,10 +2,10 @@
 // it comes up and says Bye when it goes. With default settings (poll every 10 s) the Instance
 // must appear from the Hello alone, well before the next poll would have found it.
 // --interval <s> changes the handler's poll interval (default 10, Akri's hard-coded value).
-import { freeUdpPort } from '../../discovery-handlers/onvif/test-support.ts';
+import { freeUdpPort } from '../../test/support/discovery-snapshots.ts';
 import { OnvifDiscoveryHandler } from '../../discovery-handlers/onvif/onvif-handler.ts';
 import { Logger } from '../../lib/observability/logger.ts';
-import { CameraSimulator } from '../../test/simulators/onvif-camera/camera-simulator.ts';
+import { CameraSimulator } from '../../simulators/onvif-camera/camera-simulator.ts';
 import type { ScenarioFactory } from './scenario.ts';
 
 const scenario: ScenarioFactory = (args) => {

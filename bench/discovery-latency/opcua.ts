@@ -6,9 +6,9 @@
 import type { OPCUADiscoveryServer, OPCUAServer } from 'node-opcua';
 import { join } from 'node:path';
 import { OpcuaDiscoveryHandler } from '../../discovery-handlers/opcua/opcua-handler.ts';
-import { startLds, startServer } from '../../discovery-handlers/opcua/test-peers.ts';
+import { startLds, startServer } from '../../simulators/opcua/opcua-servers.ts';
 import { Logger } from '../../lib/observability/logger.ts';
-import { freePort } from '../../test/control-plane/free-port.ts';
+import { freePort } from '../../lib/net/free-port.ts';
 import type { ScenarioFactory } from './scenario.ts';
 
 const scenario: ScenarioFactory = (args) => {

@@ -14,7 +14,7 @@ let devices: ChildProcess;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'akri-ts-discover-'));
-  devices = spawn('setpriv', ['--pdeathsig', 'TERM', '--', process.execPath, '--import', 'tsx', join(root, 'test/demo/run-demo-devices.ts'), dir], {
+  devices = spawn('setpriv', ['--pdeathsig', 'TERM', '--', process.execPath, '--import', 'tsx', join(root, 'cli/start/demo/run-demo-devices.ts'), dir], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -3,7 +3,7 @@
 // (ManagedProcess), so they die with `npm start` even if it is killed outright.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ManagedProcess } from '../../test/control-plane/managed-process.ts';
+import { ManagedProcess } from '../../lib/process/managed-process.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 const TSX = join(ROOT, 'node_modules/tsx/dist/esm/index.mjs');

@@ -2,10 +2,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InvalidDiscoveryDetails } from '../../lib/discovery/handler.ts';
 import { Logger, MemorySink } from '../../lib/observability/logger.ts';
-import { CameraSimulator, type CameraSimulatorOptions } from '../../test/simulators/onvif-camera/camera-simulator.ts';
+import { CameraSimulator, type CameraSimulatorOptions } from '../../simulators/onvif-camera/camera-simulator.ts';
 import type { CameraProblem } from './camera-inspection.ts';
 import { OnvifDiscoveryHandler } from './onvif-handler.ts';
-import { freeUdpPort, SnapshotReader } from './test-support.ts';
+import { freeUdpPort, SnapshotReader } from '../../test/support/discovery-snapshots.ts';
 
 let port: number;
 let cameras: CameraSimulator[];

@@ -10,11 +10,11 @@ import { fileURLToPath } from 'node:url';
 import type { OPCUADiscoveryServer, OPCUAServer } from 'node-opcua';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Logger, MemorySink } from '../../lib/observability/logger.ts';
-import { freePort } from '../../test/control-plane/free-port.ts';
-import { SnapshotReader } from '../onvif/test-support.ts';
+import { freePort } from '../../lib/net/free-port.ts';
+import { SnapshotReader } from '../../test/support/discovery-snapshots.ts';
 import { OpcuaDiscoveryHandler, type OpcuaProblem } from './opcua-handler.ts';
 import { parseOpcuaDetails } from './opcua-details.ts';
-import { startLds, startServer } from './test-peers.ts';
+import { startLds, startServer } from '../../simulators/opcua/opcua-servers.ts';
 
 let base: string;
 let lds: OPCUADiscoveryServer;
@@ -116,7 +116,7 @@ describe('opcua discovery', () => {
   }, 40_000);
 
   it('a server that died without unregistering is still listed by the LDS but dropped by the liveness check', async () => {
-    const script = join(dirname(fileURLToPath(import.meta.url)), 'run-test-server.ts');
+    const script = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'simulators', 'opcua', 'run-opcua-server.ts');
     const child = spawn(process.execPath, ['--import', 'tsx', script, base, 'Crashed PLC', ldsUrl], { stdio: ['ignore', 'pipe', 'ignore'] });
     try {
       const url = await new Promise<string>((resolve, reject) => {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { loadKubeConfig } from '../../lib/kube/kube-config.ts';
 import { installCrds } from '../../lib/kube/install-crds.ts';
-import { ControlPlane } from './control-plane.ts';
+import { ControlPlane } from '../../cli/start/control-plane/control-plane.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {

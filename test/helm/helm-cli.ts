@@ -1,4 +1,4 @@
-// helm and kubeconform as the tests run them: the pinned binaries from test/go-tools/build.sh
+// helm and kubeconform as the tests run them: the pinned binaries from tools/go-tools/build.sh
 // (built from their Go modules once per machine), the chart in ../../helm, and results as data.
 import { execFile, execFileSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
@@ -18,9 +18,9 @@ let bins: { helm: string; kubeconform: string } | undefined;
 /** Paths of the pinned helm and kubeconform (built on first use, then cached). */
 export function goTools(): { helm: string; kubeconform: string } {
   if (!bins) {
-    const dirs = execFileSync('bash', [join(repoRoot, 'test/go-tools/build.sh'), 'helm', 'kubeconform'], { encoding: 'utf8' }).trim().split('\n');
+    const dirs = execFileSync('bash', [join(repoRoot, 'tools/go-tools/build.sh'), 'helm', 'kubeconform'], { encoding: 'utf8' }).trim().split('\n');
     const [helmDir, kubeconformDir] = dirs;
-    if (!helmDir || !kubeconformDir) throw new Error(`test/go-tools/build.sh printed ${dirs.length} directories, expected 2`);
+    if (!helmDir || !kubeconformDir) throw new Error(`tools/go-tools/build.sh printed ${dirs.length} directories, expected 2`);
     bins = { helm: join(helmDir, 'helm'), kubeconform: join(kubeconformDir, 'kubeconform') };
   }
   return bins;

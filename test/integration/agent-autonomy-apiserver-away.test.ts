@@ -14,7 +14,7 @@ import { installCrds } from '../../lib/kube/install-crds.ts';
 import { loadKubeConfig } from '../../lib/kube/kube-config.ts';
 import { kubeRequest } from '../../lib/kube/raw-request.ts';
 import { deviceHash } from '../../lib/naming/instance-name.ts';
-import { ControlPlane } from '../control-plane/control-plane.ts';
+import { ControlPlane } from '../../cli/start/control-plane/control-plane.ts';
 import { applyConfiguration } from './support/agent-nodes.ts';
 import { DevicePluginNode, dpNodeNames } from './support/device-plugin-node.ts';
 import { eventually, holdsFor } from './support/eventually.ts';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { AppsV1Api } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { ControlPlane } from '../control-plane/control-plane.ts';
+import { ControlPlane } from '../../cli/start/control-plane/control-plane.ts';
 import { useTestCluster } from './support/cluster.ts';
 import { deleteNode, registerReadyNode } from './support/nodes.ts';
 

@@ -14,7 +14,7 @@ import { installCrds } from '../../lib/kube/install-crds.ts';
 import { loadKubeConfig } from '../../lib/kube/kube-config.ts';
 import { kubeRequest } from '../../lib/kube/raw-request.ts';
 import { Logger, MemorySink } from '../../lib/observability/logger.ts';
-import { ControlPlane } from '../control-plane/control-plane.ts';
+import { ControlPlane } from '../../cli/start/control-plane/control-plane.ts';
 import { agentApplyInstance, createConfiguration } from './support/akri-objects.ts';
 import { useTestCluster } from './support/cluster.ts';
 import { registerReadyNode } from './support/nodes.ts';

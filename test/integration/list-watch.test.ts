@@ -12,7 +12,7 @@ import { AgentMetrics } from '../../agent/observability/agent-metrics.ts';
 import { Logger, MemorySink } from '../../lib/observability/logger.ts';
 import { kubeRequest, type KubeAccess } from '../../lib/kube/raw-request.ts';
 import { loadKubeConfig } from '../../lib/kube/kube-config.ts';
-import { ControlPlane } from '../control-plane/control-plane.ts';
+import { ControlPlane } from '../../cli/start/control-plane/control-plane.ts';
 import { useTestCluster } from './support/cluster.ts';
 import { eventually } from './support/eventually.ts';
 

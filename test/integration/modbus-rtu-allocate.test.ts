@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModbusDiscoveryHandler } from '../../discovery-handlers/modbus/handler.ts';
 import { deviceHash } from '../../lib/naming/instance-name.ts';
 import { Logger } from '../../lib/observability/logger.ts';
-import type { ManagedProcess } from '../control-plane/managed-process.ts';
+import type { ManagedProcess } from '../../lib/process/managed-process.ts';
 import { startPtyPair, type PtyPair } from '../modbus/pty-pair.ts';
 import { startPymodbusServer } from '../modbus/pymodbus-server.ts';
 import { useTestCluster } from './support/cluster.ts';

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModbusDiscoveryHandler } from '../../discovery-handlers/modbus/handler.ts';
 import type { DiscoveredDevice } from '../../lib/discovery/handler.ts';
 import { Logger, MemorySink } from '../../lib/observability/logger.ts';
-import type { ManagedProcess } from '../control-plane/managed-process.ts';
+import type { ManagedProcess } from '../../lib/process/managed-process.ts';
 import { createPlantNetwork, type PlantNetwork } from '../modbus/plant-network.ts';
 import { startPymodbusServer } from '../modbus/pymodbus-server.ts';
 

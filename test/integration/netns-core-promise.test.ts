@@ -56,7 +56,7 @@ function handlerProcess(host: LabHost, agent: TestNode, name: 'onvif' | 'opcua')
 function camera(host: LabHost, uuid: string, ...extra: string[]): LabProcess {
   const address = host.addresses.a ?? '';
   return new LabProcess(
-    host.exec([process.execPath, '--import', 'tsx', 'test/simulators/onvif-camera/run-camera.ts', '--bind', address, '--uuid', uuid, '--hello', ...extra]),
+    host.exec([process.execPath, '--import', 'tsx', 'simulators/onvif-camera/run-camera.ts', '--bind', address, '--uuid', uuid, '--hello', ...extra]),
   );
 }
 
@@ -126,7 +126,7 @@ beforeAll(async () => {
   handlers.push(handlerProcess(hosts.n1, a1, 'onvif'), handlerProcess(hosts.n2, a2, 'onvif'), handlerProcess(hosts.n3, a3, 'onvif'));
   handlers.push(handlerProcess(hosts.n1, a1, 'opcua'), handlerProcess(hosts.n3, a3, 'opcua'));
   plcB = new LabProcess(
-    hosts.plcB.exec([process.execPath, '--import', 'tsx', 'discovery-handlers/opcua/run-test-server.ts', join(work, 'plc'), 'PLC B', '-', hosts.plcB.addresses.b ?? '']),
+    hosts.plcB.exec([process.execPath, '--import', 'tsx', 'simulators/opcua/run-opcua-server.ts', join(work, 'plc'), 'PLC B', '-', hosts.plcB.addresses.b ?? '']),
   );
   cameraA = camera(hosts.camA, UUID_A);
   // Answers probes, then sends an entity bomb to every SOAP call.

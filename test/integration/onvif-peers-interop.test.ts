@@ -8,10 +8,10 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Logger, MemorySink } from '../../lib/observability/logger.ts';
 import { OnvifDiscoveryHandler } from '../../discovery-handlers/onvif/onvif-handler.ts';
-import { SnapshotReader } from '../../discovery-handlers/onvif/test-support.ts';
+import { SnapshotReader } from '../support/discovery-snapshots.ts';
 import { AnnouncementListener, probeOnce, type Announcement } from '../../discovery-handlers/onvif/ws-discovery-transport.ts';
-import { createLinkedNamespace, type LinkedNamespace } from '../simulators/network-namespace.ts';
-import { CameraSimulator } from '../simulators/onvif-camera/camera-simulator.ts';
+import { createLinkedNamespace, type LinkedNamespace } from '../netns/linked-namespace.ts';
+import { CameraSimulator } from '../../simulators/onvif-camera/camera-simulator.ts';
 
 const run = promisify(execFile);
 let ns: LinkedNamespace;
@@ -116,7 +116,7 @@ describe('onvif handler and a camera in another namespace', () => {
         process.execPath,
         '--import',
         'tsx',
-        'test/simulators/onvif-camera/run-camera.ts',
+        'simulators/onvif-camera/run-camera.ts',
         '--bind',
         ns.namespaceAddress,
         '--hello',

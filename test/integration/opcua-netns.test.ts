@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Logger, MemorySink } from '../../lib/observability/logger.ts';
 import { OpcuaDiscoveryHandler, type OpcuaProblem } from '../../discovery-handlers/opcua/opcua-handler.ts';
 import { parseOpcuaDetails } from '../../discovery-handlers/opcua/opcua-details.ts';
-import { freePort } from '../control-plane/free-port.ts';
-import { createLinkedNamespace, type LinkedNamespace } from '../simulators/network-namespace.ts';
+import { freePort } from '../../lib/net/free-port.ts';
+import { createLinkedNamespace, type LinkedNamespace } from '../netns/linked-namespace.ts';
 
 let ns: LinkedNamespace;
 let base: string;
@@ -51,7 +51,7 @@ describe('opcua handler and a server in another namespace', () => {
       process.execPath,
       '--import',
       'tsx',
-      'discovery-handlers/opcua/run-test-server.ts',
+      'simulators/opcua/run-opcua-server.ts',
       base,
       'Remote PLC',
       ldsUrl,

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { ManagedProcess } from '../control-plane/managed-process.ts';
+import { ManagedProcess } from '../../lib/process/managed-process.ts';
 import { isListening } from './tcp-listening.ts';
 
 const EXAMPLES = '/usr/share/doc/libmodbus-dev/examples';

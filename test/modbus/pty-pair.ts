@@ -2,7 +2,7 @@
 // a Modbus RTU server can sit on one end and the handler opens the other as its serial port.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ManagedProcess } from '../control-plane/managed-process.ts';
+import { ManagedProcess } from '../../lib/process/managed-process.ts';
 
 export interface PtyPair {
   /** Where the server (the "device") opens the line. */

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ManagedProcess } from '../control-plane/managed-process.ts';
+import { ManagedProcess } from '../../lib/process/managed-process.ts';
 
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'pymodbus-server.py');
 

@@ -4,9 +4,9 @@
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { loadKubeConfig } from '../../lib/kube/kube-config.ts';
-import { ensureKubeBinaries } from '../control-plane/binaries.ts';
-import { ControlPlane, type ControlPlaneEndpoints } from '../control-plane/control-plane.ts';
-import { pkiPaths } from '../control-plane/pki.ts';
+import { ensureKubeBinaries } from '../../cli/start/control-plane/binaries.ts';
+import { ControlPlane, type ControlPlaneEndpoints } from '../../cli/start/control-plane/control-plane.ts';
+import { pkiPaths } from '../../cli/start/control-plane/pki.ts';
 import { RealNode, type RealNodeTimings } from './real-node.ts';
 
 export interface ClusterWithNode {

@@ -1,4 +1,4 @@
-// The real kubelet (v1.34.4, built by test/kube-binaries) as a child process under pdeathsig,
+// The real kubelet (v1.34.4, built by tools/kube-binaries) as a child process under pdeathsig,
 // with a root directory of its own, where the pod-resources API listens
 // (<root>/pod-resources/kubelet.sock). The device-plugin socket is NOT under --root-dir: v1.34's
 // device manager hard-codes /var/lib/kubelet/device-plugins/kubelet.sock, hence one real kubelet
@@ -6,8 +6,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { join } from 'node:path';
-import { writeKubeconfig } from '../control-plane/kubeconfig.ts';
-import { ManagedProcess } from '../control-plane/managed-process.ts';
+import { writeKubeconfig } from '../../cli/start/control-plane/kubeconfig.ts';
+import { ManagedProcess } from '../../lib/process/managed-process.ts';
 import { renderKubeletConfig } from './kubelet-config.ts';
 import type { NodePki } from './node-pki.ts';
 

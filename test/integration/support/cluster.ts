@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { loadKubeConfig } from '../../../lib/kube/kube-config.ts';
-import { ControlPlane, type ControlPlaneOptions } from '../../control-plane/control-plane.ts';
+import { ControlPlane, type ControlPlaneOptions } from '../../../cli/start/control-plane/control-plane.ts';
 
 const run = promisify(execFile);
 

@@ -7,8 +7,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import ModbusRTU from 'modbus-serial';
-import { CameraSimulator } from '../simulators/onvif-camera/camera-simulator.ts';
-import { freePort } from '../control-plane/free-port.ts';
+import { CameraSimulator } from '../../../simulators/onvif-camera/camera-simulator.ts';
+import { freePort } from '../../../lib/net/free-port.ts';
 
 /** The camera's own loopback address: unicast WS-Discovery needs port 3702, which 127.0.0.1 may already have. */
 export const DEMO_CAMERA_ADDRESS = '127.0.0.42';
@@ -51,7 +51,7 @@ export async function startDemoDevices(dir: string, progress: (line: string) => 
   try {
     mkdirSync(dir, { recursive: true });
     // node-opcua is ~tens of MiB: loaded only when the demo runs.
-    const { startLds, startServer } = await import('../../discovery-handlers/opcua/test-peers.ts');
+    const { startLds, startServer } = await import('../../../simulators/opcua/opcua-servers.ts');
     const { lds, url: opcuaLdsUrl } = await startLds(join(dir, 'opcua-pki'));
     stops.push(() => lds.shutdown());
     const { server, url: opcuaServerUrl, registered } = await startServer(join(dir, 'opcua-pki'), 'akri-ts demo OPC UA server', opcuaLdsUrl);

@@ -3,7 +3,7 @@
 // The LDS trusts registrants automatically: in a test there is no administrator to do it.
 import { join } from 'node:path';
 import { OPCUACertificateManager, OPCUADiscoveryServer, OPCUAServer, RegisterServerMethod } from 'node-opcua';
-import { freePort } from '../../test/control-plane/free-port.ts';
+import { freePort } from '../../lib/net/free-port.ts';
 
 export async function startLds(pkiBase: string): Promise<{ lds: OPCUADiscoveryServer; url: string }> {
   const port = await freePort();

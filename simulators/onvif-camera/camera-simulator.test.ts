@@ -3,7 +3,7 @@
 // simulator drifted from what real clients expect, these tests would fail.
 import { afterEach, describe, expect, it } from 'vitest';
 import onvif from 'onvif/promises/index.js';
-import { freeUdpPort } from '../../../discovery-handlers/onvif/test-support.ts';
+import { freeUdpPort } from '../../test/support/discovery-snapshots.ts';
 import { CameraSimulator } from './camera-simulator.ts';
 
 let cam: CameraSimulator | undefined;

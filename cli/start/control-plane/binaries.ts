@@ -1,11 +1,11 @@
 // Locates the binaries a control plane needs: etcd from Debian's etcd-server package, and the
-// Kubernetes components built (once per machine, cached by version) by test/kube-binaries/build.sh.
+// Kubernetes components built (once per machine, cached by version) by tools/kube-binaries/build.sh.
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const buildScript = join(dirname(fileURLToPath(import.meta.url)), '..', 'kube-binaries', 'build.sh');
+const buildScript = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'tools', 'kube-binaries', 'build.sh');
 
 export type KubeComponent = 'kube-apiserver' | 'kube-scheduler' | 'kube-controller-manager' | 'kubectl' | 'kubelet';
 

@@ -1,5 +1,5 @@
 // Runs the demo devices on their own, for trying `akri-ts discover` by hand or from a test:
-//   node --import tsx test/demo/run-demo-devices.ts <dir>
+//   node --import tsx cli/start/demo/run-demo-devices.ts <dir>
 // Writes one Configuration per handler to <dir>/<handler>.yaml, prints "READY", and stops the
 // devices on SIGTERM or SIGINT.
 import { writeFileSync } from 'node:fs';

@@ -1,6 +1,6 @@
 // One sample Configuration per handler, pointed at the demo devices. Each asks for a broker
 // Pod (a pause container: the point is to see brokers scheduled per Instance, not to run one).
-import type { Configuration } from '../../lib/crd/configuration.ts';
+import type { Configuration } from '../../../lib/crd/configuration.ts';
 import type { DemoEndpoints } from './demo-devices.ts';
 
 const broker = (name: string) => ({

@@ -1,5 +1,5 @@
 // Runs one simulated camera as its own process, e.g. inside a network namespace:
-//   ip netns exec cam-a npx tsx test/simulators/onvif-camera/run-camera.ts --bind 10.0.1.5 --hello
+//   ip netns exec cam-a npx tsx simulators/onvif-camera/run-camera.ts --bind 10.0.1.5 --hello
 // Prints its service URL and uuid as one JSON line; says Bye on SIGTERM/SIGINT.
 import { parseArgs } from 'node:util';
 import { CameraSimulator, type ProbeMisbehaviour, type SoapMisbehaviour } from './camera-simulator.ts';

@@ -1,7 +1,7 @@
 // Pins the Kubernetes release that the test control plane and the test kubelet are built from.
 // The k8s.io/* staging modules are replaced by their matching v0.x releases, as k8s.io/kubernetes
 // itself replaces them with ./staging directories that a module download does not carry.
-module akri-ts.test/kube-binaries
+module akri-ts.tools/kube-binaries
 
 go 1.24.0
 

@@ -7,8 +7,8 @@ import { request as httpRequest } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { etcdBinary, ensureKubeBinaries, type KubeComponent } from './binaries.ts';
-import { freePort } from './free-port.ts';
-import { ManagedProcess } from './managed-process.ts';
+import { freePort } from '../../../lib/net/free-port.ts';
+import { ManagedProcess } from '../../../lib/process/managed-process.ts';
 import { ensurePki, type Pki } from './pki.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
 

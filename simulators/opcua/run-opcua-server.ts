@@ -1,14 +1,14 @@
 // A node-opcua server in its own process, registered with an LDS, for tests that must kill it
 // without a goodbye (SIGKILL): the LDS keeps listing it, as after a power cut.
-//   node --import tsx run-test-server.ts <pki dir> <application name> <lds url> [host]
+//   node --import tsx run-opcua-server.ts <pki dir> <application name> <lds url> [host]
 // With a host it can run inside a network namespace (ip netns exec <ns> node ...).
 // An lds url of "-" registers nowhere: clients then ask the server itself FindServers.
 // Prints "READY <endpoint url>" once registered.
-import { startServer } from './test-peers.ts';
+import { startServer } from './opcua-servers.ts';
 
 const [pkiBase, name, ldsUrl, host] = process.argv.slice(2);
 if (!pkiBase || !name || !ldsUrl) {
-  process.stderr.write('usage: run-test-server.ts <pki dir> <application name> <lds url> [host]\n');
+  process.stderr.write('usage: run-opcua-server.ts <pki dir> <application name> <lds url> [host]\n');
   process.exit(2);
 }
 const { url, registered } = await startServer(pkiBase, name, ldsUrl === '-' ? undefined : ldsUrl, host);
