@@ -176,6 +176,13 @@ export class ConfigurationReconciler {
       propertiesError: resolution.ok ? undefined : resolution.message,
       endpoints: views,
       instances: plan.instanceCount,
+      // Listed so `akri-ts status` can say which devices are about to go; `since` does not
+      // change while a device stays missing, so this is written when one goes and comes back.
+      inGrace: [...plan.missingSince].map(([instance, since]) => ({
+        instance,
+        since: new Date(since).toISOString(),
+        leaveAt: new Date(since + graceMs).toISOString(),
+      })),
     });
     const prev = cfg.status?.nodes?.find((n) => n.node === this.d.node);
     if (!sameNodeStatus(prev, entry)) {
