@@ -167,6 +167,7 @@ export class ConfigurationReconciler {
     if (shared !== st.isShared) this.d.metrics.instanceCount.remove({ configuration: name, is_shared: st.isShared });
     st.isShared = shared;
     this.d.metrics.instanceCount.set({ configuration: name, is_shared: shared }, plan.instanceCount);
+    this.d.metrics.discoveredDevices.set({ configuration: name }, plan.instanceCount - plan.missingSince.size);
 
     // Status, and an Event when the node's state turns bad.
     const entry = nodeStatus({
@@ -210,6 +211,7 @@ export class ConfigurationReconciler {
     st.session?.stop();
     this.d.referenced.untrack(key);
     this.d.metrics.instanceCount.remove({ configuration: name, is_shared: st.isShared });
+    this.d.metrics.discoveredDevices.remove({ configuration: name });
     const mine = this.d.instancesOf(namespace, name).filter(
       (i) => (i.spec.nodes ?? []).includes(this.d.node) || (i.metadata.finalizers ?? []).includes(this.d.node),
     );
