@@ -111,7 +111,7 @@ async function localDemo(): Promise<{ kc: KubeConfig; header: string[] }> {
   };
   say(`akri-ts local demo on node ${nodeName} (state in ${dir})`);
   await steps([
-    kubeBinariesStep(controlPlaneComponents(), () => undefined),
+    kubeBinariesStep(controlPlaneComponents()),
     {
       title: 'Local control plane: etcd, kube-apiserver, kube-scheduler, kube-controller-manager',
       async run(step) {

@@ -51,7 +51,7 @@ void _isDataQuery;
  * Every panel is built with its own plugin's option types (time series, stat); the dashboard
  * then holds them with open options, as Grafana's Dashboard type does.
  */
-function open<O, F>(panel: Panel<O, F>): Panel {
+function asDashboardPanel<F>(panel: Panel<unknown, F>): Panel {
   return panel as unknown as Panel;
 }
 
@@ -102,7 +102,7 @@ function timeseries(
       tooltip: { mode: TooltipDisplayMode.Multi, sort: SortOrder.Descending },
     } satisfies TimeSeriesOptions,
   };
-  return open(panel);
+  return asDashboardPanel(panel);
 }
 
 function stat(title: string, description: string, gridPos: GridPos, targets: PrometheusQuery[], unit: string): Panel {
@@ -127,7 +127,7 @@ function stat(title: string, description: string, gridPos: GridPos, targets: Pro
       wideLayout: true,
     } satisfies StatOptions,
   };
-  return open(panel);
+  return asDashboardPanel(panel);
 }
 
 function row(title: string, y: number): RowPanel {

@@ -170,7 +170,8 @@ export function checkQuery(expr: string, series: Series[], legendFormat = ''): Q
   for (const grouping of descendants(tree.topNode, 'GroupingLabels')) {
     const clause = grouping.parent;
     if (!clause || children(clause).some((c) => c.name === 'Without')) continue;
-    const scope = clause.name === 'MatchingModifierClause' ? clause.parent : clause.parent; // BinaryExpr or AggregateExpr
+    // by/without: the AggregateExpr around it; on/ignoring/group_*: the BinaryExpr around it.
+    const scope = clause.parent;
     if (!scope) continue;
     const inScope = seriesUnder(scope);
     for (const l of descendants(grouping, 'LabelName')) {

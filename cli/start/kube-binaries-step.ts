@@ -8,7 +8,7 @@ import { ensureKubeBinaries, type KubeComponent } from './control-plane/binaries
 import { describeBuild, milestone, readBuildLine, startBuild, type BuildProgress } from './control-plane/build-progress.ts';
 import type { StartupStep } from './startup-steps.ts';
 
-export function kubeBinariesStep(components: KubeComponent[], done: (binDir: string) => void, now: () => number = Date.now): StartupStep {
+export function kubeBinariesStep(components: KubeComponent[], now: () => number = Date.now): StartupStep {
   return {
     title: 'Kubernetes binaries',
     async run(step) {
@@ -34,7 +34,6 @@ export function kubeBinariesStep(components: KubeComponent[], done: (binDir: str
           { packageProgress: true },
         );
         step.title(building ? `Kubernetes v${state.version}: ${describeBuild(state, now())}, cached in ${binDir}` : `Kubernetes binaries cached in ${binDir}`);
-        done(binDir);
       } finally {
         clearInterval(refresh);
       }

@@ -74,8 +74,8 @@ export async function runStartupSteps(steps: StartupStep[], options: RunOptions 
       // npm start has its own Ctrl-C handling: it stops what the steps started.
       registerSignalListeners: false,
       exitOnError: true,
+      // A failed step keeps its message on screen.
       rendererOptions: { collapseErrors: false },
-      fallbackRendererOptions: { timestamp: undefined },
     },
   );
   await list.run();

@@ -25,7 +25,7 @@ function q(text: string): string {
 
 function attrs(a: Record<string, string | number>): string {
   return `[${Object.entries(a)
-    .map(([k, v]) => `${k}=${typeof v === 'number' ? v : k === 'label' && v.startsWith('<') ? v : q(v)}`)
+    .map(([k, v]) => `${k}=${typeof v === 'number' ? v : q(v)}`)
     .join(', ')}]`;
 }
 
