@@ -167,6 +167,7 @@ export class ConfigurationReconciler {
     if (shared !== st.isShared) this.d.metrics.instanceCount.remove({ configuration: name, is_shared: st.isShared });
     st.isShared = shared;
     this.d.metrics.instanceCount.set({ configuration: name, is_shared: shared }, plan.instanceCount);
+    this.d.metrics.discoveredDevices.set({ configuration: name }, plan.instanceCount - plan.missingSince.size);
 
     // Status, and an Event when the node's state turns bad.
     const entry = nodeStatus({
@@ -176,6 +177,13 @@ export class ConfigurationReconciler {
       propertiesError: resolution.ok ? undefined : resolution.message,
       endpoints: views,
       instances: plan.instanceCount,
+      // Listed so `akri-ts status` can say which devices are about to go; `since` does not
+      // change while a device stays missing, so this is written when one goes and comes back.
+      inGrace: [...plan.missingSince].map(([instance, since]) => ({
+        instance,
+        since: new Date(since).toISOString(),
+        leaveAt: new Date(since + graceMs).toISOString(),
+      })),
     });
     const prev = cfg.status?.nodes?.find((n) => n.node === this.d.node);
     if (!sameNodeStatus(prev, entry)) {
@@ -203,6 +211,7 @@ export class ConfigurationReconciler {
     st.session?.stop();
     this.d.referenced.untrack(key);
     this.d.metrics.instanceCount.remove({ configuration: name, is_shared: st.isShared });
+    this.d.metrics.discoveredDevices.remove({ configuration: name });
     const mine = this.d.instancesOf(namespace, name).filter(
       (i) => (i.spec.nodes ?? []).includes(this.d.node) || (i.metadata.finalizers ?? []).includes(this.d.node),
     );
