@@ -63,6 +63,8 @@ export interface AgentOptions {
    * may name (none by default: a reference elsewhere is refused with an Event).
    */
   namespaceGrants?: readonly NamespaceGrant[];
+  /** GID that owns the handlers directory and registration socket (the handlers' group); unset: the agent's own. */
+  socketGroup?: number;
 }
 
 export const DEFAULT_GRACE_PERIOD_SECONDS = 60;
@@ -169,7 +171,7 @@ export class Agent {
   async start(): Promise<void> {
     if (this.o.metricsPort !== undefined) this.metricsServer = await serveMetrics(this.o.registry, this.o.metricsPort, this.o.metricsHost);
     for (const h of this.o.embeddedHandlers ?? []) this.handlers.add(embeddedEndpoint(h));
-    this.registration = await serveRegistration(this.o.handlersDir, this.handlers, this.log);
+    this.registration = await serveRegistration(this.o.handlersDir, this.handlers, this.log, this.o.socketGroup);
     // Devices from the checkpoint are served before the API server has answered: an agent
     // restarted while it is away keeps the node's pods supplied.
     await this.devicePlugins?.start();
