@@ -108,6 +108,14 @@ describe('under umask 000', () => {
     }
   });
 
+  it('refuses a path too long for a socket address, rather than binding somewhere it cannot be reached', async () => {
+    const deep = join(root, 'd'.repeat(60));
+    mkdirSync(deep);
+    const server = new Server();
+    await expect(bindUnixSocket(server, join(deep, `${'x'.repeat(50)}.sock`), { mode: 0o600 })).rejects.toThrow(/bytes; a Unix socket address holds at most 107/);
+    server.forceShutdown();
+  });
+
   it('replaces a stale file at the path and leaves no staging directory behind', async () => {
     const dir = join(root, 'stale');
     mkdirSync(dir);

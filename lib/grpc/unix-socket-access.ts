@@ -35,7 +35,15 @@ export function prepareSocketDir(dir: string, mode: number, gid?: number): void 
   }
 }
 
+/** sun_path holds 108 bytes including the terminating NUL. */
+export const MAX_SOCKET_PATH_BYTES = 107;
+
 export async function bindUnixSocket(server: Server, path: string, access: SocketAccess): Promise<BoundUnixSocket> {
+  // Checked here because the short staging path would bind, and only connecting would fail.
+  const length = Buffer.byteLength(path);
+  if (length > MAX_SOCKET_PATH_BYTES) {
+    throw new Error(`socket path ${path} is ${length} bytes; a Unix socket address holds at most ${MAX_SOCKET_PATH_BYTES}: use a shorter directory`);
+  }
   const staging = mkdtempSync(join(dirname(path), '.bind-'));
   try {
     chmodSync(staging, 0o700);
