@@ -25,6 +25,7 @@ import { ChartProcess } from '../helm/chart-process.ts';
 import { chartDir, helm, repoRoot, valueFlags } from '../helm/helm-cli.ts';
 import { find, manifests, podSpec, type Manifest } from '../helm/rendered.ts';
 import { serviceAccountCredentials, type ServiceAccountCredentials } from '../helm/service-account-kubeconfig.ts';
+import { canIList } from '../helm/can-i-tables.ts';
 import { usePrivateCluster } from './support/cluster.ts';
 import { eventually } from './support/eventually.ts';
 import { TestKubelet } from './support/test-kubelet.ts';
@@ -201,6 +202,34 @@ afterAll(async () => {
 });
 
 describe('the chart grants exactly what the components use', () => {
+  it('kubectl auth can-i --list shows exactly the tables generated from the chart (docs/rbac.md)', async () => {
+    const rows = async (user: string, namespace: string): Promise<Set<string>> => {
+      const r = await cluster.kubectl(['auth', 'can-i', '--list', '--no-headers', `--as=system:serviceaccount:${ns()}:${user}`, '-n', namespace]);
+      expect(r.code, r.stderr).toBe(0);
+      return new Set(
+        r.stdout
+          .split('\n')
+          .filter((l) => l.trim() !== '')
+          .map((l) => {
+            const [resource = '', urls = '', names = '', ...verbs] = l.trim().split(/\s+/);
+            return `${resource} ${urls} ${names} ${verbs.join(' ').replace(/^\[|\]$/g, '').split(' ').sort().join(' ')}`;
+          }),
+      );
+    };
+    for (const namespace of [ns(), 'default']) {
+      // Rows every ServiceAccount has (self reviews, discovery) are not the chart's.
+      const everyone = await rows('nobody', namespace);
+      for (const component of ['agent', 'controller', 'cleanup']) {
+        const sa = `${release}-akri-ts-${component}`;
+        const actual = [...(await rows(sa, namespace))].filter((r) => !everyone.has(r)).sort();
+        const generated = canIList(rendered, { name: sa, namespace: ns() }, namespace)
+          .map((r) => `${r.resource} [] [${r.resourceName}] ${[...r.verbs].sort().join(' ')}`)
+          .sort();
+        expect(actual, `${component} in ${namespace}`).toEqual(generated);
+      }
+    }
+  });
+
   it('agents and the controller bring Instances and brokers up with their own tokens', async () => {
     for (const n of Object.values(nodes)) await startAgent(n);
     const c = podSpec(find(rendered, 'Deployment', `${release}-akri-ts-controller`)).containers[0];
