@@ -51,7 +51,7 @@ interface KeyState {
   session?: DiscoverySession;
   fingerprint?: string;
   missingSince: Map<string, number>;
-  /** The state (and, when properties failed, why) last reported with an Event. */
+  /** The state (and, for a refused reference, which) last reported with an Event. */
   reportedState?: string;
   isShared: string;
 }
@@ -189,10 +189,13 @@ export class ConfigurationReconciler {
       const stored = await this.statusWriter.write(namespace, name, withTransitionTimes(entry, prev, new Date(now)));
       if (stored) this.d.configurations.upsert(stored);
     }
-    // A refused reference has an Event reason of its own: it is a policy decision, not a typo.
-    const eventReason = !resolution.ok && resolution.reason === 'ReferenceNotAllowed' ? 'ReferenceNotAllowed' : entry.state;
-    if (eventReason !== st.reportedState) {
-      st.reportedState = eventReason;
+    // A refused reference has an Event reason of its own (a policy decision, not a typo), and
+    // each reference refused gets its Event, also after an edit that names another one.
+    const refused = !resolution.ok && resolution.reason === 'ReferenceNotAllowed';
+    const eventReason = refused ? 'ReferenceNotAllowed' : entry.state;
+    const reportKey = refused ? `${eventReason}\0${entry.message ?? ''}` : eventReason;
+    if (reportKey !== st.reportedState) {
+      st.reportedState = reportKey;
       if (TROUBLE.includes(entry.state)) {
         log.warn(entry.message ?? entry.state, { state: entry.state, reason: eventReason });
         await this.d.events.record(

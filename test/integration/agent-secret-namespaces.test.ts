@@ -105,6 +105,14 @@ describe('discoveryProperties stay in their namespace', () => {
     // The agent never asked the API server for anything in B.
     expect(proxy?.requests.filter((r) => r.includes(`/namespaces/${tenantB}/`))).toEqual([]);
     expect(proxy?.requests.some((r) => r.includes(`/namespaces/${cluster.namespace}/configurations`))).toBe(true);
+    // Naming yet another namespace's object is refused too, with an Event of its own.
+    await applyConfiguration(cluster.kc, cluster.namespace, 'tenant-camera', spec({ name: 'site-keys', key: 'k', namespace: 'kube-system' }));
+    await eventually(async () => {
+      const found = (await listEvents(cluster.kc, cluster.namespace, 'tenant-camera')).filter((e) => e.reason === 'ReferenceNotAllowed');
+      expect(found.map((e) => e.message).find((m) => m.includes('Secret kube-system/site-keys'))).toBeDefined();
+    });
+    expect(received).toEqual([]);
+    expect(proxy?.requests.filter((r) => r.includes('/namespaces/kube-system/'))).toEqual([]);
   });
 
   it("an unset namespace is the Configuration's own, not default", async () => {
