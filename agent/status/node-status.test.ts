@@ -21,6 +21,13 @@ describe('nodeStatus', () => {
     expect(nodeStatus({ ...base, propertiesError: 'Secret default/x does not exist', endpoints: [] }).state).toBe('PropertiesUnresolved');
   });
 
+  it('says a refused reference is a policy decision in its condition reason', () => {
+    const s = nodeStatus({ ...base, propertiesError: 'Secret b/x is not in the namespace', propertiesReason: 'ReferenceNotAllowed', endpoints: [ep('Streaming')] });
+    expect(s.state).toBe('PropertiesUnresolved');
+    expect(s.conditions?.find((c) => c.type === 'PropertiesResolved')).toMatchObject({ status: 'False', reason: 'ReferenceNotAllowed', message: 'Secret b/x is not in the namespace' });
+    expect(nodeStatus({ ...base, propertiesError: 'missing', endpoints: [] }).conditions?.find((c) => c.type === 'PropertiesResolved')?.reason).toBe('PropertyUnresolved');
+  });
+
   it('is unavailable only when every endpoint is lost', () => {
     expect(nodeStatus({ ...base, endpoints: [ep('Lost', 'refused')] }).state).toBe('HandlerUnavailable');
     expect(nodeStatus({ ...base, endpoints: [ep('Lost'), ep('Connecting')] }).state).toBe('Discovering');

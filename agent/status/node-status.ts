@@ -10,6 +10,8 @@ export interface NodeStatusInput {
   generation: number | undefined;
   /** Set when discoveryProperties could not be resolved. */
   propertiesError: string | undefined;
+  /** The PropertiesResolved condition's reason when they could not (default PropertyUnresolved). */
+  propertiesReason?: 'ReferenceNotAllowed' | 'ReferenceUnresolved';
   endpoints: EndpointView[];
   instances: number;
   /** Instances whose device is missing here, in their grace period (any order). */
@@ -59,7 +61,12 @@ export function nodeStatus(i: NodeStatusInput): NodeDiscoveryStatus {
       invalid ? 'InvalidDiscoveryDetails' : 'Accepted',
       invalid ? `discovery handler ${i.handler} rejected discoveryDetails: ${invalid.error ?? ''}` : 'not rejected by the handler',
     ),
-    condition('PropertiesResolved', !i.propertiesError, i.propertiesError ? 'PropertyUnresolved' : 'Resolved', i.propertiesError ?? 'all required discoveryProperties resolved'),
+    condition(
+      'PropertiesResolved',
+      !i.propertiesError,
+      i.propertiesError ? (i.propertiesReason === 'ReferenceNotAllowed' ? 'ReferenceNotAllowed' : 'PropertyUnresolved') : 'Resolved',
+      i.propertiesError ?? 'all required discoveryProperties resolved',
+    ),
     condition('Discovering', state === 'Discovering', state, message),
   ];
   const inGrace = [...(i.inGrace ?? [])].sort((a, b) => a.leaveAt.localeCompare(b.leaveAt) || a.instance.localeCompare(b.instance));
