@@ -2,9 +2,11 @@
 # Builds the akri-ts image from images/akri-ts.Dockerfile with buildah, for one architecture, on
 # the local Node.js base (node-base.sh) passed as NODE_IMAGE, and saves it as a docker-archive
 # that containerd imports (`ctr images import`). A foreign architecture is built under
-# qemu-user-static; its compile stage still runs natively (BUILD_NODE_IMAGE is this machine's base).
+# qemu-user-static, every stage of it: buildah 1.28 (Debian bookworm's) ignores the Dockerfile's
+# `FROM --platform=$BUILDPLATFORM` (it leaves BUILDPLATFORM empty), so its compile stage runs
+# emulated too, where docker buildx would run it natively.
 # Cached by content: the key hashes the files the Dockerfile copies (after its .dockerignore), the
-# Dockerfile, this script and the base images; an unchanged tree reuses the archive without
+# Dockerfile, this script and the base image; an unchanged tree reuses the archive without
 # starting buildah, and a changed one reuses buildah's layer cache up to the first changed step.
 # Usage: build.sh [arch]   (amd64 | arm64; default: this machine's)
 # Prints "<image ref> <archive path>" on its last line; the ref is docker.io/akri-ts/akri-ts:<arch>-<key>.
@@ -15,17 +17,15 @@ arch=${1:-$host_arch}
 qemu_name "$arch" >/dev/null
 need buildah buildah
 
-# Bases first (each takes and drops the storage lock itself).
+# The base first (it takes and drops the storage lock itself).
 base=$(bash "$here/node-base.sh" "$arch")
-build_base=$base
-[ "$arch" = "$host_arch" ] || build_base=$(bash "$here/node-base.sh" "$host_arch")
 
 context_key=$(cd "$repo" && {
   find package.json package-lock.json tsconfig.json images agent controller discovery-handlers lib cli \
     -type f ! -name '*.test.ts' ! -path '*/node_modules/*'
   echo tools/images/build.sh
 } | hash_files)
-key=$(printf '%s\n' "$context_key" "$base" "$build_base" "$arch" | sha256sum | cut -c1-12)
+key=$(printf '%s\n' "$context_key" "$base" "$arch" | sha256sum | cut -c1-12)
 ref="docker.io/akri-ts/akri-ts:$arch-$key"
 archive="$image_cache/akri-ts-$arch-$key.docker.tar"
 if [ -f "$archive" ]; then echo "$ref $archive"; exit 0; fi
@@ -37,7 +37,7 @@ if [ ! -f "$archive" ]; then
   start=$(date +%s)
   (cd "$repo" && bah bud --quiet --layers --jobs 2 --isolation oci --network host --pull=never \
     --platform "linux/$arch" \
-    --build-arg "NODE_IMAGE=$base" --build-arg "BUILD_NODE_IMAGE=$build_base" \
+    --build-arg "NODE_IMAGE=$base" --build-arg "BUILD_NODE_IMAGE=$base" \
     -f images/akri-ts.Dockerfile --ignorefile images/akri-ts.Dockerfile.dockerignore \
     -t "localhost/akri-ts:$arch-$key" .) >&2
   bah push --quiet "localhost/akri-ts:$arch-$key" "docker-archive:$archive.partial:$ref"
