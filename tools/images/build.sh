@@ -42,6 +42,11 @@ if [ ! -f "$archive" ]; then
     -t "localhost/akri-ts:$arch-$key" .) >&2
   bah push --quiet "localhost/akri-ts:$arch-$key" "docker-archive:$archive.partial:$ref"
   mv "$archive.partial" "$archive"
+  # Older builds of this architecture: keep the newest two archives, and only this image's tag
+  # (buildah's intermediate layers stay, as the layer cache of the next build).
+  ls -t "$image_cache/akri-ts-$arch-"*.docker.tar | tail -n +3 | xargs -r rm -f
+  bah images --noheading --format '{{.Name}}:{{.Tag}}' --filter "reference=localhost/akri-ts:$arch-*" \
+    | grep -vx "localhost/akri-ts:$arch-$key" | xargs -r -n1 buildah --root "$buildah_root" --runroot "$buildah_runroot" --storage-driver overlay rmi >/dev/null 2>&1 || true
   say "built $ref in $(( $(date +%s) - start )) s; $(bah images --noheading --format '{{.Size}}' "localhost/akri-ts:$arch-$key") uncompressed"
 fi
 echo "$ref $archive"
