@@ -1,0 +1,70 @@
+// The chart's kubernetesDistro presets on a kubelet laid out as that distribution lays it out
+// (AKRI_TS_NODE_DISTRO, test/real-node/kubelet-layout.ts). On the default k8s layout this installs
+// with the k3s preset, whose kubelet directory is the same /var/lib/kubelet; `npm run test:node`
+// then runs this file again on a MicroK8s layout (kubelet rooted in /var/snap/microk8s/..., with
+// /var/lib/kubelet a symlink to it) and installs with the microk8s preset. Either way the agent pod
+// must find the kubelet's device-plugin and pod-resources sockets where the preset points its
+// host paths: the device plugins register, a broker is admitted through them, and the slot is
+// freed through pod-resources after the broker goes.
+import type { V1Pod } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { listInstances } from '../integration/support/agent-nodes.ts';
+import { useTestCluster } from '../integration/support/cluster.ts';
+import { kubeletLayout } from '../real-node/kubelet-layout.ts';
+import { until, waitForNodeResource } from './support/broker-pods.ts';
+import { ChartRelease, imageValues, socketsUnder } from './support/chart-release.ts';
+import { waitForReadyPods } from './support/pod-report.ts';
+
+const cluster = useTestCluster('preset');
+const nodeName = inject('nodeName');
+const distro = inject('kubernetesDistro');
+const preset = distro === 'k8s' ? 'k3s' : distro;
+const layout = kubeletLayout(distro);
+const RELEASE = 'akri-preset';
+
+let release: ChartRelease;
+
+beforeAll(async () => {
+  release = new ChartRelease(RELEASE, cluster.namespace, cluster.kubeconfig);
+  await release.install({
+    kubernetesDistro: preset,
+    image: imageValues(inject('akriImage')),
+    agent: { embeddedHandlers: ['debugEcho'], instanceGracePeriodSeconds: 5 },
+    debugEcho: {
+      configuration: { enabled: true, capacity: 1, discoveryDetails: { descriptions: ['preset0'] }, brokerPod: { image: imageValues(inject('brokerImage')) } },
+    },
+  });
+});
+
+afterAll(async () => {
+  await release?.cleanUp();
+});
+
+describe(`the ${preset} preset on a kubelet rooted at ${layout.rootDir}`, () => {
+  it('points the agent at the kubelet\'s own directory, where its device plugins register and a broker is admitted', async () => {
+    const [agent] = await waitForReadyPods(cluster, cluster.namespace, `app.kubernetes.io/instance=${RELEASE},app.kubernetes.io/component=agent`);
+    const hostPaths = (agent as V1Pod).spec?.volumes?.map((v) => v.hostPath?.path).filter(Boolean);
+    expect(hostPaths).toEqual(expect.arrayContaining([`${layout.rootDir}/device-plugins`, `${layout.rootDir}/pod-resources`]));
+
+    const instance = await until('the debugEcho Instance', async () => (await listInstances(cluster.kc, cluster.namespace, 'akri-debug-echo'))[0], 120_000);
+    const name = instance.metadata.name as string;
+    await waitForNodeResource(cluster.core, nodeName, `akri.sh/${name}`, { capacity: '1', allocatable: '1' }, 120_000);
+    // The plugin's socket is in the preset's directory, beside the kubelet's own.
+    expect(socketsUnder(layout.devicePluginDir).some((s) => !s.endsWith('/kubelet.sock'))).toBe(true);
+
+    const [broker] = await waitForReadyPods(cluster, cluster.namespace, `akri.sh/instance=${name}`);
+    const slot = async (): Promise<string> => Object.values((await listInstances(cluster.kc, cluster.namespace, 'akri-debug-echo'))[0]?.spec.deviceUsage ?? {}).join(',');
+    expect(await slot()).toBe(nodeName);
+
+    // The agent reads pod-resources through the preset's path: deleting the Configuration removes
+    // the broker, and the agent sees its slot free before it leaves the Instance.
+    await release.uninstall();
+    await until('the broker to be gone', async () => {
+      const pods = await cluster.core.listNamespacedPod({ namespace: cluster.namespace, labelSelector: `akri.sh/instance=${name}` });
+      return pods.items.length === 0 ? true : undefined;
+    }, 120_000);
+    expect(broker?.spec?.nodeName).toBe(nodeName);
+    expect(await listInstances(cluster.kc, cluster.namespace)).toEqual([]);
+    expect(socketsUnder(layout.devicePluginDir).filter((s) => !s.endsWith('/kubelet.sock'))).toEqual([]);
+  });
+});
