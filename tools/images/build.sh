@@ -17,9 +17,7 @@ arch=${1:-$host_arch}
 qemu_name "$arch" >/dev/null
 need buildah buildah
 
-# The base first (it takes and drops the storage lock itself).
-base=$(bash "$here/node-base.sh" "$arch")
-
+base=$(node_base_name "$arch")
 context_key=$(cd "$repo" && {
   find package.json package-lock.json tsconfig.json images agent controller discovery-handlers lib cli \
     -type f ! -name '*.test.ts' ! -path '*/node_modules/*'
@@ -30,6 +28,8 @@ ref="docker.io/akri-ts/akri-ts:$arch-$key"
 archive="$image_cache/akri-ts-$arch-$key.docker.tar"
 if [ -f "$archive" ]; then echo "$ref $archive"; exit 0; fi
 
+# The base (it takes and drops the storage lock itself), then the build under the lock.
+[ "$(bash "$here/node-base.sh" "$arch")" = "$base" ] || die "node-base.sh built another base than $base"
 lock_storage
 if [ ! -f "$archive" ]; then
   bash "$here/binfmt.sh" "$arch"

@@ -56,3 +56,17 @@ qemu_name() {
     *) die "unsupported architecture $1 (amd64 or arm64)" ;;
   esac
 }
+
+# The local Node.js base's name for an architecture: its tag is a hash of node-base.sh, the pins
+# and the certificates the host adds to its trust store (what goes into the image).
+host_extra_cas() {
+  local f
+  for f in /usr/local/share/ca-certificates/*.crt; do [ -f "$f" ] && echo "$f"; done
+  return 0
+}
+node_base_name() {
+  local arch=$1 key cas
+  mapfile -t cas < <(host_extra_cas)
+  key=$( { sha256sum "$here/node-base.sh" "$here/pins.env" | cut -c1-64; echo "$arch"; cat "${cas[@]}" /dev/null; } | sha256sum | cut -c1-16)
+  echo "localhost/akri-ts-node-base:$arch-$key"
+}

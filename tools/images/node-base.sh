@@ -20,11 +20,9 @@ need npm npm
 node_integrity_var="NODE_INTEGRITY_$arch"
 node_integrity=${!node_integrity_var}
 
-extra_cas=()
-for f in /usr/local/share/ca-certificates/*.crt; do [ -f "$f" ] && extra_cas+=("$f"); done
-key=$( { sha256sum "$here/node-base.sh" "$here/pins.env" | cut -c1-64; echo "$arch"; cat "${extra_cas[@]}" /dev/null; } | sha256sum | cut -c1-16)
-name="localhost/akri-ts-node-base:$arch-$key"
-archive="$image_cache/akri-ts-node-base-$arch-$key.oci.tar"
+mapfile -t extra_cas < <(host_extra_cas)
+name=$(node_base_name "$arch")
+archive="$image_cache/akri-ts-node-base-${name#*:}.oci.tar"
 
 lock_storage
 if bah inspect --type image "$name" >/dev/null 2>&1; then echo "$name"; exit 0; fi
