@@ -118,9 +118,12 @@ describe(`the chart installed by helm on the real kubelet (${distro} layout)`, (
     expect(controller?.spec?.serviceAccountName).toBe(`${RELEASE}-controller`);
     expect(controller?.spec?.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532 });
     expect(handler?.spec?.automountServiceAccountToken).toBe(false);
+    // Every pod runs under the runtime's default seccomp profile; debugEcho needs no root.
+    for (const pod of [agent, controller, handler]) expect(pod?.spec?.securityContext?.seccompProfile).toEqual({ type: 'RuntimeDefault' });
+    expect(handler?.spec?.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532 });
 
     // Read back from the running containers: who they run as, and that / cannot be written.
-    const expectedUid = new Map([[agent, '0'], [controller, '65532'], [handler, '0']]);
+    const expectedUid = new Map([[agent, '0'], [controller, '65532'], [handler, '65532']]);
     for (const [pod, want] of expectedUid) {
       const name = podName(pod as V1Pod);
       expect((await exec(name, ['id', '-u'])).out).toBe(want);
