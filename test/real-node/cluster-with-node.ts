@@ -12,8 +12,8 @@ import { ensureKubeBinaries } from '../../cli/start/control-plane/binaries.ts';
 import { ControlPlane, type ControlPlaneEndpoints } from '../../cli/start/control-plane/control-plane.ts';
 import { pkiPaths } from '../../cli/start/control-plane/pki.ts';
 import { renderAuditPolicy } from './audit-policy.ts';
-import { kubeletLayout, type KubernetesDistro } from './kubelet-layout.ts';
-import { hostAddress, RealNode, type RealNodeTimings } from './real-node.ts';
+import { kubeletLayout, type KubernetesDistro } from '../../cli/start/node/kubelet-layout.ts';
+import { hostAddress, RealNode, type RealNodeTimings } from '../../cli/start/node/real-node.ts';
 
 export interface ClusterWithNode {
   plane: ControlPlane;

@@ -10,8 +10,8 @@ import { lstatSync, mkdirSync, readlinkSync, rmSync, symlinkSync } from 'node:fs
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type { KubeConfig, V1Node, V1PodList } from '@kubernetes/client-node';
-import { kubeRequest } from '../../lib/kube/raw-request.ts';
-import { freePort } from '../../lib/net/free-port.ts';
+import { kubeRequest } from '../../../lib/kube/raw-request.ts';
+import { freePort } from '../../../lib/net/free-port.ts';
 import { Containerd } from './containerd.ts';
 import { cleanHostPaths, missingHostPaths } from './host-paths.ts';
 import { killCgroupTree, killShims, removeCgroupTrees, unmountUnder } from './host-cleanup.ts';
