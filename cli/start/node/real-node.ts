@@ -142,12 +142,14 @@ export class RealNode {
     this.prepareKubeletRoot();
     this.say(`host: ${JSON.stringify(this.facts)}`);
 
+    this.say('building the pause and broker images (busybox), unless cached');
     let t = Date.now();
     const pause = await ensureImageArchive(PAUSE_IMAGE);
     const broker = await ensureImageArchive(BROKER_IMAGE);
     this.images = { pause, broker };
     const imagesMs = Date.now() - t;
 
+    this.say('starting containerd, importing the images');
     t = Date.now();
     mkdirSync(join(dir, 'logs'), { recursive: true });
     const containerd = new Containerd({
@@ -163,6 +165,7 @@ export class RealNode {
     const containerdMs = Date.now() - t;
 
     t = Date.now();
+    this.say('starting the kubelet, waiting for the Node to be Ready');
     const nodeIp = hostAddress();
     const pki = await makeNodePki(join(dir, 'pki'), nodeName, nodeIp, ca);
     const ports = { port: await freePort(), healthzPort: await freePort() };
@@ -186,6 +189,7 @@ export class RealNode {
     await this.waitNodeReady(180_000);
     const nodeReadyMs = Date.now() - t;
 
+    this.say('starting kube-proxy, waiting for the kubernetes Service to answer');
     t = Date.now();
     const kubeProxy = new KubeProxy({
       dir,
