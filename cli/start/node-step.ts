@@ -77,7 +77,7 @@ async function startHeartbeat(o: NodeStepOptions, step: StepReporter, why: strin
   await heartbeat.start();
   o.onStop(`the heartbeat of node ${o.nodeName}`, () => heartbeat.stop());
   step.title(`Registered node ${o.nodeName}, kept Ready by a heartbeat; no kubelet: ${why}`);
-  return { kind: 'heartbeat', kubeletDir: 'none', note: `Broker Pods stay Pending: no kubelet runs containers here (${why}).` };
+  return { kind: 'heartbeat', kubeletDir: 'none', note: `Broker Pods stay Pending, no kubelet runs containers here: ${why}.` };
 }
 
 async function startKubelet(o: NodeStepOptions, step: StepReporter): Promise<LocalNode> {

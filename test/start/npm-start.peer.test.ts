@@ -132,7 +132,7 @@ it(
       }
       expect(section(frame, 'BROKER PODS').every((row) => /Pending|Running/.test(row))).toBe(true);
       expect(frame).toContain('PROBLEMS: none');
-      expect(frame).toContain('Broker Pods stay Pending: no kubelet runs containers here (turned off');
+      expect(frame).toContain('Broker Pods stay Pending, no kubelet runs containers here: turned off');
       process.stderr.write(
         `npm start: build ${((builtAt - started) / 1000).toFixed(1)} s, first Instance ${(((firstInstanceAt ?? 0) - builtAt) / 1000).toFixed(1)} s after it, ` +
           `every Instance and broker ${((allAt - builtAt) / 1000).toFixed(1)} s after it\n`,
