@@ -122,7 +122,7 @@ async function localDemo(setting: KubeletSetting): Promise<Started> {
   const mode: NodeMode = chooseNodeMode(setting, setting === 'off' ? { missing: [] } : await gatherNodeFacts());
   const kubelet = mode.kind === 'kubelet';
   if (mode.kind === 'heartbeat' && setting === 'auto') {
-    say(`No real kubelet, so broker Pods will stay Pending: ${mode.why} (--no-kubelet or AKRI_TS_KUBELET=off says no without checking).`);
+    say(`No real kubelet, so broker Pods will stay Pending: ${mode.why}. (npm start -- --no-kubelet skips this check.)`);
   }
   const cluster = (): { endpoints: ControlPlaneEndpoints; kc: KubeConfig } => {
     if (!endpoints || !kc) throw new Error('the control plane has not started');
