@@ -1,8 +1,8 @@
 // Parses and validates the `ble` Configuration's discoveryDetails (YAML). Everything is checked
 // before the first scan so a bad Configuration fails once, loudly, naming the field, instead of
 // scanning with a silently ignored filter. Every number has a default and an upper bound.
-import { parse as parseYaml } from 'yaml';
 import { InvalidDiscoveryDetails } from '../../lib/discovery/handler.ts';
+import { readDetailsYaml } from '../../lib/discovery/details-yaml.ts';
 import { normaliseUuid } from './uuid.ts';
 
 export interface BleFilters {
@@ -174,12 +174,7 @@ export function describeTransport(transport: BleTransport): string {
 
 /** Empty details mean: every advertiser heard on hci0, gone after 30 s of silence. */
 export function parseBleDetails(text: string): BleDetails {
-  let document: unknown;
-  try {
-    document = text.trim() === '' ? {} : parseYaml(text);
-  } catch (error) {
-    return fail('discoveryDetails', `not valid YAML: ${(error as Error).message}`);
-  }
+  let document = text.trim() === '' ? {} : readDetailsYaml(text);
   if (document === null || document === undefined) document = {};
   if (!isFields(document)) fail('discoveryDetails', 'expected a YAML mapping');
   rejectUnknownKeys(document, TOP_LEVEL_KEYS, '');

@@ -2,8 +2,8 @@
 // Every option has a default and an upper bound, and a configuration past a bound is refused
 // (InvalidDiscoveryDetails naming the field) rather than silently trimmed: a /24 times 247 unit
 // ids is 62,738 probes, which would flood a plant network every interval.
-import { parse as parseYaml } from 'yaml';
 import { InvalidDiscoveryDetails } from '../../lib/discovery/handler.ts';
+import { readDetailsYaml } from '../../lib/discovery/details-yaml.ts';
 import { HostSpecError, expandHosts } from './cidr.ts';
 import { FC_READ_HOLDING_REGISTERS, FC_READ_INPUT_REGISTERS } from './pdu.ts';
 import { UnitIdError, parseUnitIds } from './unit-ids.ts';
@@ -205,12 +205,7 @@ function parseProbeRegister(value: unknown): ProbeRegister | null {
 }
 
 export function parseModbusDetails(text: string): ModbusDiscoveryDetails {
-  let doc: unknown;
-  try {
-    doc = parseYaml(text);
-  } catch (err) {
-    throw new InvalidDiscoveryDetails(`not valid YAML: ${err instanceof Error ? err.message : String(err)}`);
-  }
+  const doc = readDetailsYaml(text);
   if (doc === null || doc === undefined) fail('', 'names no targets: give tcp and/or rtu');
   const top = object(doc, '', ['tcp', 'rtu', 'deviceIdentification', 'probeRegister', 'filters', 'limits', 'discoveryIntervalSecs']);
   const tcp = top.tcp === undefined || top.tcp === null ? undefined : parseTcp(top.tcp);
