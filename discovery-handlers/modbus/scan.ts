@@ -3,7 +3,7 @@
 // request at a time), each target within its own time budget. Returns a sorted snapshot.
 import type { DiscoveredDevice } from '../../lib/discovery/handler.ts';
 import type { Logger } from '../../lib/observability/logger.ts';
-import { forEachBounded } from './bounded.ts';
+import { forEachBounded } from '../../lib/discovery/bounded-map.ts';
 import type { ModbusDiscoveryDetails, RtuTargets } from './details.ts';
 import { rtuDevice, tcpDevice } from './device.ts';
 import { acceptsDevice, acceptsUnit } from './filters.ts';

@@ -1,12 +1,11 @@
 // The one way a handler reads its discoveryDetails text (YAML or JSON, as Akri's serde_yaml
-// does), with bounded work whatever a Configuration author writes: a size cap before parsing,
-// a nesting cap before composing (yaml-nesting.ts says why), an alias budget (YAML's "billion
-// laughs"), and every failure of the parser (including the ReferenceError it throws for an
-// alias bomb) turned into InvalidDiscoveryDetails, so the agent reports it on the
-// Configuration instead of crashing.
-import { parse } from 'yaml';
+// does), with bounded work whatever a Configuration author writes: a size cap, the shape
+// checks of bounded-yaml.ts (nesting, tokens) before anything is composed, duplicate keys
+// found in linear time, an alias budget, and every failure turned into
+// InvalidDiscoveryDetails, so the agent reports it on the Configuration instead of stalling
+// its event loop or crashing.
 import { InvalidDiscoveryDetails } from './handler.ts';
-import { MAX_YAML_NESTING, yamlTooDeep } from './yaml-nesting.ts';
+import { composeDocuments, duplicateKeys, YAML_LIMITS, yamlShapeRefusal } from './bounded-yaml.ts';
 
 /**
  * Largest discoveryDetails text a handler reads. Real ones are a few hundred bytes; the
@@ -14,29 +13,36 @@ import { MAX_YAML_NESTING, yamlTooDeep } from './yaml-nesting.ts';
  */
 export const MAX_DETAILS_BYTES = 256 * 1024;
 
-/** Alias expansions the parser may do: enough for anchors reused by hand, never a bomb. */
-export const MAX_DETAILS_ALIASES = 100;
+/** YAML tokens in one discoveryDetails text; 1024 Modbus hosts in a list are about 3,000. */
+export const MAX_DETAILS_TOKENS = 50_000;
 
 export function readDetailsYaml(text: string): unknown {
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > MAX_DETAILS_BYTES) {
     throw new InvalidDiscoveryDetails(`discoveryDetails is ${bytes} bytes; the limit is ${MAX_DETAILS_BYTES} bytes`);
   }
-  const deep = yamlTooDeep(text);
-  if (deep) {
-    throw new InvalidDiscoveryDetails(`line ${deep.line} nests deeper than ${MAX_YAML_NESTING} levels (indentation and brackets)`);
-  }
+  const refusal = yamlShapeRefusal(text, MAX_DETAILS_TOKENS);
+  if (refusal) throw new InvalidDiscoveryDetails(`line ${refusal.line} of discoveryDetails ${refusal.message}`);
   try {
-    return parse(text, { maxAliasCount: MAX_DETAILS_ALIASES });
+    const documents = [...composeDocuments(text)];
+    if (documents.length === 0) return null;
+    if (documents.length > 1) throw new InvalidDiscoveryDetails('not valid YAML or JSON: holds more than one YAML document');
+    const doc = documents[0];
+    const error = doc?.errors[0];
+    if (!doc || error) throw new InvalidDiscoveryDetails(`not valid YAML or JSON: ${describeYamlFailure(error)}`);
+    const duplicate = duplicateKeys(doc)[0];
+    if (duplicate) throw new InvalidDiscoveryDetails(`not valid YAML or JSON: the key "${duplicate.key.slice(0, 80)}" appears twice in one mapping`);
+    return doc.toJS({ maxAliasCount: YAML_LIMITS.aliases });
   } catch (error) {
+    if (error instanceof InvalidDiscoveryDetails) throw error;
     throw new InvalidDiscoveryDetails(`not valid YAML or JSON: ${describeYamlFailure(error)}`);
   }
 }
 
-/** The first line of the parser's message; its own words for alias bombs and deep nesting. */
+/** The first line of the parser's message; plain words for an alias bomb or deep nesting. */
 export function describeYamlFailure(error: unknown): string {
   if (error instanceof RangeError) return 'nested too deeply to read';
   const message = error instanceof Error ? error.message : String(error);
-  if (/alias count/i.test(message)) return `more than ${MAX_DETAILS_ALIASES} alias expansions (a YAML alias bomb?)`;
+  if (/alias count/i.test(message)) return `more than ${YAML_LIMITS.aliases} alias expansions (a YAML alias bomb?)`;
   return message.split('\n')[0] ?? message;
 }
