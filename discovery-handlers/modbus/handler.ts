@@ -5,6 +5,8 @@
 // same discoveryDetails schema and refuse the other transport's section by name.
 import { InvalidDiscoveryDetails, type DiscoverRequest, type DiscoveredDevice, type DiscoveryHandler } from '../../lib/discovery/handler.ts';
 import { Logger } from '../../lib/observability/logger.ts';
+import { sleepUnlessAborted } from '../../lib/discovery/abortable-sleep.ts';
+import { roundDeadline } from '../../lib/discovery/round-deadline.ts';
 import { parseModbusDetails } from './details.ts';
 import { realLinks, scanOnce, withBusyLinesCarriedOver, type LinkFactory } from './scan.ts';
 
@@ -17,19 +19,6 @@ export interface ModbusHandlerOptions {
   transport: ModbusTransport;
   log?: Logger;
   links?: LinkFactory;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 export class ModbusDiscoveryHandler implements DiscoveryHandler {
@@ -57,10 +46,24 @@ export class ModbusDiscoveryHandler implements DiscoveryHandler {
     }
     let previous: string | undefined;
     let last: DiscoveredDevice[] = [];
+    let first = new Set<string>();
     while (!signal.aborted) {
       const started = Date.now();
-      const report = await scanOnce(details, this.links, this.log, signal);
+      const deadline = roundDeadline(signal, details.limits.roundTimeoutMs);
+      let report;
+      try {
+        report = await scanOnce(details, this.links, this.log, deadline.signal, first);
+      } finally {
+        deadline.dispose();
+      }
       if (signal.aborted) return;
+      if (report.unscanned.length > 0) {
+        this.log.warn('round deadline passed; targets not reached keep their devices and go first next round', {
+          unscanned: report.unscanned.length,
+          roundTimeoutMs: details.limits.roundTimeoutMs,
+        });
+      }
+      first = new Set(report.unscanned);
       this.log.debug('scan finished', {
         seconds: (Date.now() - started) / 1000,
         targets: report.targets,
@@ -76,7 +79,7 @@ export class ModbusDiscoveryHandler implements DiscoveryHandler {
         previous = snapshot;
         yield devices;
       }
-      await sleep(details.discoveryIntervalSecs * 1000, signal);
+      await sleepUnlessAborted(details.discoveryIntervalSecs * 1000, signal);
     }
   }
 }

@@ -105,6 +105,7 @@ interface DiscoveryState {
 export class OnvifDiscoveryHandler implements DiscoveryHandler {
   readonly name = 'onvif';
   readonly shared = true;
+  readonly snapshotsWithinRounds = true;
   private readonly log: Logger;
 
   constructor(private readonly options: OnvifHandlerOptions = {}) {
@@ -177,6 +178,7 @@ export class OnvifDiscoveryHandler implements DiscoveryHandler {
         if (signal.aborted) break;
         const devices = snapshot();
         if (fresh(devices)) yield devices;
+        if (current.kind === 'poll') request.roundEnded?.();
       }
     } finally {
       clearInterval(timer);

@@ -118,6 +118,7 @@ class RoundView {
 export class OpcuaDiscoveryHandler implements DiscoveryHandler {
   readonly name = 'opcua';
   readonly shared = true;
+  readonly snapshotsWithinRounds = true;
   private readonly log: Logger;
   private readonly client: OpcuaDiscoveryClient;
 
@@ -147,6 +148,7 @@ export class OpcuaDiscoveryHandler implements DiscoveryHandler {
       previous = new Map(view.devices().map((s) => [urlKey(s.discoveryUrl), s]));
       const devices = view.snapshot();
       if (fresh(devices)) yield devices;
+      request.roundEnded?.();
       await sleepUnlessAborted(details.discoveryIntervalSeconds * 1000, signal);
     }
   }
