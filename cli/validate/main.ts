@@ -100,6 +100,11 @@ async function validateFile(file: string): Promise<FileResult> {
   }
 }
 
+/** One problem, one line: control characters from a file (a key with a line break) are escaped. */
+function oneLine(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 export async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
@@ -124,7 +129,9 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify({ valid: !failed, files: results }, null, 2)}\n`);
   } else {
     for (const r of results) {
-      for (const p of r.problems) process.stdout.write(`${r.file}:${p.line}: ${p.object ? `${p.object}: ` : ''}${p.field}: ${p.message}\n`);
+      for (const p of r.problems) {
+        process.stdout.write(`${r.file}:${p.line}: ${oneLine(p.object ? `${p.object}: ` : '')}${oneLine(p.field)}: ${oneLine(p.message)}\n`);
+      }
       if (r.problems.length === 0) {
         const skipped = r.skipped.length ? ` (skipped ${r.skipped.join(', ')})` : '';
         process.stdout.write(`${r.file}: valid: Configuration ${r.configurations.join(', ')}${skipped}\n`);

@@ -45,8 +45,13 @@ export const WHOLE_FILE = '(file)';
 
 const METADATA_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
+/** Plain keys as `a.b[0]`; a key with any other character (quotes, dots, line breaks) as `a["x.y"]`. */
 export function formatPath(path: FieldPath): string {
-  return path.reduce<string>((out, part) => (typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${part}` : part), '');
+  return path.reduce<string>((out, part) => {
+    if (typeof part === 'number') return `${out}[${part}]`;
+    if (!/^[A-Za-z_$][\w$-]*$/.test(part)) return `${out}[${JSON.stringify(part.slice(0, 80))}]`;
+    return out ? `${out}.${part}` : part;
+  }, '');
 }
 
 /** "udevRules[2].x" -> ["udevRules", 2, "x"], the path form the yaml package walks. */

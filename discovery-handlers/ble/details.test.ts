@@ -68,7 +68,7 @@ transport: { type: uart, port: /dev/ttyACM0, baudRate: 115200 }
     ['filters: { localName: "(a)\\\\1" }', 'filters.localName', /backreferences/],
     ['filters: { localName: "\\\\u0041" }', 'filters.localName', /\\x\{263A\}/],
     ['filters: { localName: "\\\\p{Script=Greek}" }', 'filters.localName', /\\p\{Greek\}/],
-    ['filters: { localName: "a{1000}" }', 'filters.localName', /compiles to 1002 instructions; the limit is 256/],
+    ['filters: { localName: "a{1000}" }', 'filters.localName', /compiles to 1002 instructions; the limit is 128/],
     ['filters: { serviceUuids: ["180f", "xyz"] }', 'filters.serviceUuids[1]', /not a Bluetooth UUID/],
     ['filters: { serviceUuids: "180f" }', 'filters.serviceUuids', /list/],
     ['filters: { manufacturerId: 70000 }', 'filters.manufacturerId', /0\.\.65535/],

@@ -15,10 +15,10 @@ export const LOCAL_NAME_LIMITS = {
   patternLength: 256,
   /**
    * Instructions of the compiled program (RE2's own measure of a pattern's cost). Matching
-   * costs at most program size × name length; at 256 a fresh 248-byte name takes well under
-   * 1 ms. Real filters ("^Thermo-[0-9]+$") compile to about 20.
+   * costs at most program size × name length; at 128 a fresh 248-byte name takes well under
+   * 1 ms. Real filters ("^Thermo-[0-9]+$") compile to about 20; `.{0,60}` alone is 122.
    */
-  programSize: 256,
+  programSize: 128,
 } as const;
 
 export interface LocalNamePattern {

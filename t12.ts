@@ -1,0 +1,28 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+import { startFloodingDiscoveryServer } from './simulators/opcua/flooding-discovery-server.ts';
+import { OpcuaDiscoveryClient } from './discovery-handlers/opcua/opcua-discovery-client.ts';
+import { OpcuaDiscoveryHandler } from './discovery-handlers/opcua/opcua-handler.ts';
+import { parseOpcuaDetails } from './discovery-handlers/opcua/opcua-details.ts';
+import { freePort } from './lib/net/free-port.ts';
+import { Logger, MemorySink } from './lib/observability/logger.ts';
+const base = mkdtempSync(join(tmpdir(), 'flood-'));
+const tarpitPort = await freePort();
+const tarpit = createServer(() => undefined); await new Promise<void>((r) => tarpit.listen(tarpitPort, '127.0.0.1', r));
+const flood = await startFloodingDiscoveryServer(base, Number(process.argv[2]), `opc.tcp://127.0.0.1:${tarpitPort}`);
+const client = new OpcuaDiscoveryClient(join(base, 'client'));
+await client.prepare();
+let t = performance.now();
+try { const apps = await client.findServers(flood.url, 10000); console.log('apps', apps.length, (performance.now() - t).toFixed(0), 'ms'); } catch (e) { console.log('err', (e as Error).message); }
+const h = new OpcuaDiscoveryHandler({ pkiFolder: join(base, 'client'), logger: new Logger({}, 'warn', new MemorySink()) });
+const abort = new AbortController();
+t = performance.now();
+const devs = await h.round(parseOpcuaDetails(JSON.stringify({ opcuaDiscoveryMethod: { standard: { discoveryUrls: [flood.url] } }, livenessCheck: false })));
+console.log('no liveness devices', devs.length, (performance.now() - t).toFixed(0), 'ms');
+t = performance.now();
+setTimeout(() => abort.abort(), 3000);
+const devs2 = await h.round(parseOpcuaDetails(JSON.stringify({ opcuaDiscoveryMethod: { standard: { discoveryUrls: [flood.url] } }, requestTimeoutSeconds: 1 })), undefined, abort.signal);
+console.log('liveness aborted after', (performance.now() - t).toFixed(0), 'ms', devs2.length);
+await flood.shutdown(); tarpit.close(); process.exit(0);
