@@ -7,8 +7,9 @@ import { InvalidDiscoveryDetails, type DiscoverRequest, type DiscoveredDevice, t
 import { Logger } from '../../lib/observability/logger.ts';
 import { sleepUnlessAborted } from '../../lib/discovery/abortable-sleep.ts';
 import { roundDeadline } from '../../lib/discovery/round-deadline.ts';
+import { progressWhile } from '../../lib/discovery/progress-while.ts';
 import { parseModbusDetails } from './details.ts';
-import { realLinks, scanOnce, withBusyLinesCarriedOver, type LinkFactory } from './scan.ts';
+import { realLinks, scanOnce, withBusyLinesCarriedOver, type LinkFactory, type ScanOrder, type ScanReport } from './scan.ts';
 
 export type ModbusTransport = 'tcp' | 'rtu';
 
@@ -24,6 +25,7 @@ export interface ModbusHandlerOptions {
 export class ModbusDiscoveryHandler implements DiscoveryHandler {
   readonly name: string;
   readonly shared: boolean;
+  readonly snapshotsWithinRounds = true;
   private readonly transport: ModbusTransport;
   private readonly log: Logger;
   private readonly links: LinkFactory;
@@ -46,24 +48,42 @@ export class ModbusDiscoveryHandler implements DiscoveryHandler {
     }
     let previous: string | undefined;
     let last: DiscoveredDevice[] = [];
-    let first = new Set<string>();
+    let order: ScanOrder = { first: new Set(), last: new Set() };
+    const fresh = (devices: DiscoveredDevice[]): boolean => {
+      const snapshot = JSON.stringify(devices);
+      if (snapshot === previous) return false;
+      previous = snapshot;
+      return true;
+    };
     while (!signal.aborted) {
       const started = Date.now();
       const deadline = roundDeadline(signal, details.limits.roundTimeoutMs);
-      let report;
+      let report: ScanReport | undefined;
+      let partial: ScanReport | undefined;
       try {
-        report = await scanOnce(details, this.links, this.log, deadline.signal, first);
+        // A unit found is reported at once (with the units of targets not yet asked carried
+        // over), not when the round's slowest target has used up its budget.
+        const round = async (changed: () => void): Promise<void> => {
+          report = await scanOnce(details, this.links, this.log, deadline.signal, order, (p) => {
+            partial = p;
+            changed();
+          });
+        };
+        for await (const devices of progressWhile(round, () => (partial ? withBusyLinesCarriedOver(last, partial) : last))) {
+          if (signal.aborted) return;
+          if (fresh(devices)) yield devices;
+        }
       } finally {
         deadline.dispose();
       }
-      if (signal.aborted) return;
+      if (signal.aborted || !report) return;
       if (report.unscanned.length > 0) {
         this.log.warn('round deadline passed; targets not reached keep their devices and go first next round', {
           unscanned: report.unscanned.length,
           roundTimeoutMs: details.limits.roundTimeoutMs,
         });
       }
-      first = new Set(report.unscanned);
+      order = { first: new Set(report.unscanned), last: new Set(report.slow) };
       this.log.debug('scan finished', {
         seconds: (Date.now() - started) / 1000,
         targets: report.targets,
@@ -74,11 +94,8 @@ export class ModbusDiscoveryHandler implements DiscoveryHandler {
       // Snapshots replace each other; sending an unchanged one only wakes the agent for nothing.
       const devices = withBusyLinesCarriedOver(last, report);
       last = devices;
-      const snapshot = JSON.stringify(devices);
-      if (snapshot !== previous) {
-        previous = snapshot;
-        yield devices;
-      }
+      if (fresh(devices)) yield devices;
+      request.roundEnded?.();
       await sleepUnlessAborted(details.discoveryIntervalSecs * 1000, signal);
     }
   }

@@ -39,6 +39,14 @@ export interface ScanReport {
   busyLines: string[];
   /** Targets (MODBUS_ADDRESS form) not scanned to the end because the round ended first. */
   unscanned: string[];
+  /** Targets that used up their time budget (targetTimeoutMs): scanned last next round. */
+  slow: string[];
+}
+
+/** Which targets go first: those the last round did not reach, then the rest, slow ones last. */
+export interface ScanOrder {
+  first: ReadonlySet<string>;
+  last: ReadonlySet<string>;
 }
 
 type Target =
@@ -79,8 +87,9 @@ export async function scanOnce(
   links: LinkFactory,
   log: Logger,
   signal: AbortSignal,
-  /** Targets to scan before the others (those the previous round did not reach). */
-  first: ReadonlySet<string> = new Set(),
+  order: ScanOrder = { first: new Set(), last: new Set() },
+  /** Called with the report so far whenever a unit is found (not when one is not: no churn). */
+  onProgress?: (partial: ScanReport) => void,
 ): Promise<ScanReport> {
   const targets: Target[] = [];
   // Unit ids a filter excludes are never asked: a filter narrows traffic, not just results.
@@ -98,11 +107,19 @@ export async function scanOnce(
 
   // A target whose unit ids were all filtered out is not even connected to.
   const wantedTargets = targets.filter((t) => t.unitIds.length > 0);
-  const plan = [...wantedTargets.filter((t) => first.has(label(t))), ...wantedTargets.filter((t) => !first.has(label(t)))];
+  // A target that used up its budget last round (a unit that stalls, a tarpit) goes after the
+  // others, so one slow peer cannot hold back healthy ones round after round.
+  const rank = (t: Target): number => (order.first.has(label(t)) ? 0 : order.last.has(label(t)) ? 2 : 1);
+  const plan = [0, 1, 2].flatMap((r) => wantedTargets.filter((t) => rank(t) === r));
   const devices: DiscoveredDevice[] = [];
-  const report: ScanReport = { devices, targets: plan.length, linkFailures: 0, unitsSkipped: 0, busyLines: [], unscanned: [] };
+  const report: ScanReport = { devices, targets: plan.length, linkFailures: 0, unitsSkipped: 0, busyLines: [], unscanned: [], slow: [] };
   const { limits } = details;
   const finished = new Set<string>();
+  const progress = (): void => {
+    if (!onProgress) return;
+    const unscanned = plan.map(label).filter((l) => !finished.has(l) && !report.busyLines.includes(l));
+    onProgress({ ...report, devices: [...devices].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)), unscanned });
+  };
   // In-flight requests end when their link closes: an aborted round does not wait for them.
   const openLinks = new Set<ModbusLink>();
   const closeAll = (): void => {
@@ -140,6 +157,7 @@ export async function scanOnce(
         if (signal.aborted) return;
         if (Date.now() >= deadline) {
           report.unitsSkipped += target.unitIds.length - index;
+          report.slow.push(label(target));
           log.warn('target time budget spent; remaining unit ids wait for the next round', {
             target: label(target),
             skipped: target.unitIds.length - index,
@@ -164,6 +182,7 @@ export async function scanOnce(
         if (!identity) continue;
         if (!acceptsDevice(details.filters, unitId, identity)) continue;
         devices.push(target.kind === 'tcp' ? tcpDevice(target.host, target.port, unitId, identity) : rtuDevice(target.path, target.line, unitId, identity));
+        progress();
       }
       if (!signal.aborted) finished.add(label(target));
     } catch (err) {
