@@ -103,6 +103,10 @@ export class CameraSimulator {
     this.opts.soapMisbehaviour = value;
   }
 
+  set probeMisbehaviour(value: ProbeMisbehaviour | undefined) {
+    this.opts.probeMisbehaviour = value;
+  }
+
   async start(): Promise<void> {
     this.http = this.opts.tls
       ? createHttpsServer({ key: this.opts.tls.key, cert: this.opts.tls.cert }, (req, res) => this.onHttp(req, res))
