@@ -32,6 +32,8 @@ export function urlHost(url: string): string | undefined {
 export function mayReceiveCredentials(url: string, responder: string, policy: CredentialPolicy): CredentialDecision {
   const host = urlHost(url);
   if (host === undefined) return { send: false, reason: 'the URL does not parse' };
+  const scheme = new URL(url).protocol;
+  if (scheme !== 'http:' && scheme !== 'https:') return { send: false, reason: `the URL's scheme ${scheme} is not http or https` };
   if (isIP(host) === 0) {
     return { send: false, reason: `the host ${host} is a name, not the address ${responder} that answered the probe` };
   }
