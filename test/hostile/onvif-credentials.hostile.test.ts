@@ -96,9 +96,15 @@ describe('credentials stay with the address that answered', () => {
   });
 
   it('verifyCertificates: an unverified https camera gets nothing and is reported; with its CA given, it is found and gets them', async () => {
-    const key = join(base, 'camera.key');
-    const cert = join(base, 'camera.crt');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=camera', '-addext', 'subjectAltName=IP:127.0.0.88'], { stdio: 'ignore' });
+    const dir = mkdtempSync(join(base, 'tls-'));
+    const key = join(dir, 'camera.key');
+    const cert = join(dir, 'camera.crt');
+    const args = ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=camera', '-addext', 'subjectAltName=IP:127.0.0.88'];
+    try {
+      execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    } catch (error) {
+      throw new Error(`openssl could not make the camera's certificate: ${String((error as { stderr?: Buffer }).stderr ?? error)}`);
+    }
     const tls = { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
     const cam = await camera({ bindAddress: '127.0.0.88', tls });
     const plain = await camera({ bindAddress: '127.0.0.89' });

@@ -48,6 +48,7 @@ describe('akri-ts validate on files built to swamp it', () => {
       writeFileSync(file, text);
       expect(Buffer.byteLength(text)).toBeLessThanOrEqual(MAX_FILE_BYTES);
       const run = await validate([file]);
+      console.log(JSON.stringify({ measured: `validate: ${family}`, ms: Math.round(run.result.ms), maxRssMb: Math.round(run.result.maxRssMb) }));
       expect([0, 1]).toContain(run.result.status);
       expect(run.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
       expectWellFormed(run.stdout, [file]);
