@@ -100,8 +100,12 @@ describe('credentials stay with the address that answered', () => {
     const key = join(dir, 'camera.key');
     const cert = join(dir, 'camera.crt');
     const args = ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=camera', '-addext', 'subjectAltName=IP:127.0.0.88'];
+    // node-opcua's PKI code, loaded earlier in the same test process, leaves OPENSSL_CONF set
+    // to the string "undefined"; openssl then fails to start.
+    const env = { ...process.env };
+    delete env.OPENSSL_CONF;
     try {
-      execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'], env });
     } catch (error) {
       throw new Error(`openssl could not make the camera's certificate: ${String((error as { stderr?: Buffer }).stderr ?? error)}`);
     }
