@@ -53,7 +53,7 @@ export const ONVIF_BOUNDS = {
   credentialCidrs: 256,
 } as const;
 
-const KNOWN = [
+export const ONVIF_DETAIL_FIELDS = [
   'uuids',
   'ipAddresses',
   'macAddresses',
@@ -74,7 +74,7 @@ const KNOWN = [
 export function parseOnvifDetails(details: string): OnvifDiscoveryDetails {
   // Akri's own tests use "{}" for all defaults; an empty string means the same here.
   const doc = parseDetailsDocument(details, true);
-  rejectUnknownFields(doc, KNOWN);
+  rejectUnknownFields(doc, ONVIF_DETAIL_FIELDS);
   const parsed: OnvifDiscoveryDetails = {
     discoveryTimeoutSeconds: boundedNumber(doc.discoveryTimeoutSeconds, 'discoveryTimeoutSeconds', {
       default: 1,

@@ -38,7 +38,7 @@ export const OPCUA_BOUNDS = {
   maxDevices: { default: 1024, min: 1, max: 10_000, integer: true },
 } as const;
 
-const KNOWN = [
+export const OPCUA_DETAIL_FIELDS = [
   'opcuaDiscoveryMethod',
   'applicationNames',
   'discoveryIntervalSeconds',
@@ -79,7 +79,7 @@ function discoveryUrls(method: unknown): string[] {
 
 export function parseOpcuaDetails(details: string): OpcuaDiscoveryDetails {
   const doc = parseDetailsDocument(details, false);
-  rejectUnknownFields(doc, KNOWN);
+  rejectUnknownFields(doc, OPCUA_DETAIL_FIELDS);
   const parsed: OpcuaDiscoveryDetails = {
     discoveryUrls: discoveryUrls(doc.opcuaDiscoveryMethod),
     discoveryIntervalSeconds: boundedNumber(doc.discoveryIntervalSeconds, 'discoveryIntervalSeconds', {
