@@ -14,7 +14,8 @@ import { KubeApiError, kubeRequest, serverSideApply, type KubeEndpoint } from '.
 import type { Logger } from '../lib/observability/logger.ts';
 import { LeaderElector } from '../lib/reconcile/leader-election.ts';
 import { WatchCache, objectKey, type KubeObject } from '../lib/reconcile/watch-cache.ts';
-import { WorkQueue, realClock, type QueueClock } from '../lib/reconcile/work-queue.ts';
+import { WorkQueue } from '../lib/reconcile/work-queue.ts';
+import { systemClock, type Clock } from '../lib/time/clock.ts';
 import { CONFIGURATION_LABEL, FIELD_MANAGER, INSTANCE_LABEL, TARGET_NODE_LABEL, serviceName } from './broker-names.ts';
 import { planBrokers, type BrokerOperation } from './broker-plan.ts';
 import { planConfigurationService } from './configuration-service-plan.ts';
@@ -28,7 +29,7 @@ export interface BrokerControllerOptions {
   identity: string;
   logger: Logger;
   registry: Registry;
-  clock?: QueueClock;
+  clock?: Clock;
   /** Watch one namespace only; all namespaces when unset. */
   namespace?: string;
   leaseNamespace: string;
@@ -62,7 +63,7 @@ export class BrokerController {
   private readonly events: EventRecorder;
   private readonly backoff = new RecreateBackoff();
   private readonly eventPacer = new EventPacer();
-  private readonly clock: QueueClock;
+  private readonly clock: Clock;
   private readonly log: Logger;
   private queue: WorkQueue | undefined;
   /** Pods deleted for a spec change and not yet gone (key → when), per Configuration key. */
@@ -72,7 +73,7 @@ export class BrokerController {
   private started = false;
 
   constructor(private readonly options: BrokerControllerOptions) {
-    this.clock = options.clock ?? realClock;
+    this.clock = options.clock ?? systemClock;
     this.log = options.logger.child({ component: 'controller', identity: options.identity });
     this.metrics = new ControllerMetrics(options.registry, () => this.brokerPods());
     this.events = new EventRecorder(options.kc, 'akri-controller', options.identity, () => new Date(this.clock.now()));

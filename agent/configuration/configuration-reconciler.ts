@@ -21,6 +21,7 @@ import type { ReferencedObjects } from './referenced-objects.ts';
 import type { DeviceExtras } from '../device-plugin/slot-ledger.ts';
 import { deviceHash, instanceName } from '../../lib/naming/instance-name.ts';
 import { referencedObjects, requestFingerprint, resolveProperties } from './resolve-properties.ts';
+import { forEachBounded } from '../../lib/async/bounded.ts';
 
 export interface ReconcilerDeps {
   node: string;
@@ -230,18 +231,13 @@ export class ConfigurationReconciler {
 
   private async runOps<T>(items: T[], run: (item: T) => Promise<unknown>): Promise<Error[]> {
     const failures: Error[] = [];
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < items.length) {
-        const item = items[next++] as T;
-        try {
-          await run(item);
-        } catch (err) {
-          failures.push(err as Error);
-        }
+    await forEachBounded(items, this.d.writeConcurrency, async (item) => {
+      try {
+        await run(item);
+      } catch (err) {
+        failures.push(err as Error);
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.d.writeConcurrency, items.length) }, worker));
+    });
     return failures;
   }
 }

@@ -10,6 +10,7 @@ import type { Logger } from '../../lib/observability/logger.ts';
 import type { AgentMetrics } from '../observability/agent-metrics.ts';
 import type { HandlerEndpoint, HandlerRegistry } from '../handlers/handler-registry.ts';
 import { openDeviceStream, StreamFailure } from '../handlers/device-stream.ts';
+import { sleep } from '../../lib/time/sleep.ts';
 
 export type EndpointState = 'Connecting' | 'Streaming' | 'InvalidDetails' | 'Lost';
 
@@ -136,13 +137,9 @@ export class DiscoverySession {
         // Rejected details will not become valid by retrying soon: wait long, or for a change.
         const max = this.o.maxBackoffMs ?? 30_000;
         const delay = failure.invalidDetails ? max : Math.min(max, 500 * 2 ** Math.min(failures - 1, 10));
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, delay);
-          run.wake = () => {
-            clearTimeout(t);
-            resolve();
-          };
-        });
+        const woken = new AbortController();
+        run.wake = () => woken.abort();
+        await sleep(delay, AbortSignal.any([run.abort.signal, woken.signal]));
         run.wake = undefined;
       }
     }

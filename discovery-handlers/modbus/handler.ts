@@ -5,6 +5,7 @@
 // same discoveryDetails schema and refuse the other transport's section by name.
 import { InvalidDiscoveryDetails, type DiscoverRequest, type DiscoveredDevice, type DiscoveryHandler } from '../../lib/discovery/handler.ts';
 import { Logger } from '../../lib/observability/logger.ts';
+import { sleep } from '../../lib/time/sleep.ts';
 import { parseModbusDetails } from './details.ts';
 import { realLinks, scanOnce, withBusyLinesCarriedOver, type LinkFactory } from './scan.ts';
 
@@ -17,19 +18,6 @@ export interface ModbusHandlerOptions {
   transport: ModbusTransport;
   log?: Logger;
   links?: LinkFactory;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 export class ModbusDiscoveryHandler implements DiscoveryHandler {

@@ -3,7 +3,7 @@
 // request at a time), each target within its own time budget. Returns a sorted snapshot.
 import type { DiscoveredDevice } from '../../lib/discovery/handler.ts';
 import type { Logger } from '../../lib/observability/logger.ts';
-import { forEachBounded } from './bounded.ts';
+import { forEachBounded } from '../../lib/async/bounded.ts';
 import type { ModbusDiscoveryDetails, RtuTargets } from './details.ts';
 import { rtuDevice, tcpDevice } from './device.ts';
 import { acceptsDevice, acceptsUnit } from './filters.ts';
@@ -65,7 +65,7 @@ export async function scanOnce(details: ModbusDiscoveryDetails, links: LinkFacto
   const report: ScanReport = { devices, targets: plan.length, linkFailures: 0, unitsSkipped: 0, busyLines: [] };
   const { limits } = details;
 
-  await forEachBounded(plan, limits.concurrency, signal, async (target) => {
+  await forEachBounded(plan, limits.concurrency, async (target) => {
     const deadline = Date.now() + limits.targetTimeoutMs;
     const remaining = (): number => Math.max(1, Math.min(limits.requestTimeoutMs, deadline - Date.now()));
     const open = (): Promise<ModbusLink> =>
@@ -117,7 +117,7 @@ export async function scanOnce(details: ModbusDiscoveryDetails, links: LinkFacto
     } finally {
       await link?.close();
     }
-  });
+  }, signal);
   devices.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return report;
 }

@@ -9,7 +9,7 @@ import {
   type DiscoveryHandler,
 } from '../../lib/discovery/handler.ts';
 import { Logger } from '../../lib/observability/logger.ts';
-import { mapBounded } from '../../lib/discovery/bounded-map.ts';
+import { mapBounded } from '../../lib/async/bounded.ts';
 import { LogThrottle } from './log-throttle.ts';
 import { inspectCamera, problemOf, type CameraProblem } from './camera-inspection.ts';
 import { getSystemDateAndTime } from './onvif-device-client.ts';

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DiscoveredDevice, DiscoverRequest, DiscoveryHandler, HandlerProblem } from '../../lib/discovery/handler.ts';
 import { Logger } from '../../lib/observability/logger.ts';
-import { mapBounded } from '../../lib/discovery/bounded-map.ts';
+import { mapBounded } from '../../lib/async/bounded.ts';
+import { sleep } from '../../lib/time/sleep.ts';
 import { reachableDiscoveryUrl } from './discovery-url-host.ts';
 import { OpcuaCallFailed, OpcuaDiscoveryClient } from './opcua-discovery-client.ts';
 import { parseOpcuaDetails, type OpcuaDiscoveryDetails } from './opcua-details.ts';
@@ -31,18 +32,6 @@ export interface OpcuaHandlerOptions {
   /** The handler's own PKI (application certificate). Default: <tmpdir>/akri-ts-opcua-pki. */
   pkiFolder?: string;
   onProblem?: (problem: OpcuaProblem) => void;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 export class OpcuaDiscoveryHandler implements DiscoveryHandler {

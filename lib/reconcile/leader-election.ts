@@ -4,7 +4,7 @@
 // machines does not matter). A leader that cannot renew within the renew deadline steps down.
 import { KubeApiError, kubeRequest, type KubeEndpoint } from '../kube/raw-request.ts';
 import type { Logger } from '../observability/logger.ts';
-import { realClock, type QueueClock } from './work-queue.ts';
+import { systemClock, type Clock } from '../time/clock.ts';
 
 export interface LeaderElectionOptions {
   kc: KubeEndpoint;
@@ -14,7 +14,7 @@ export interface LeaderElectionOptions {
   leaseDurationMs?: number;
   renewDeadlineMs?: number;
   retryPeriodMs?: number;
-  clock?: QueueClock;
+  clock?: Clock;
   logger: Logger;
   onStartedLeading: () => void;
   onStoppedLeading: () => void;
@@ -49,13 +49,13 @@ export class LeaderElector {
   private observedRecord = '';
   private observedAt = 0;
   private observedHolder = '';
-  private readonly clock: QueueClock;
+  private readonly clock: Clock;
   private readonly leaseDurationMs: number;
   private readonly renewDeadlineMs: number;
   private readonly retryPeriodMs: number;
 
   constructor(private readonly options: LeaderElectionOptions) {
-    this.clock = options.clock ?? realClock;
+    this.clock = options.clock ?? systemClock;
     this.leaseDurationMs = options.leaseDurationMs ?? 15_000;
     this.renewDeadlineMs = options.renewDeadlineMs ?? Math.round((this.leaseDurationMs * 2) / 3);
     this.retryPeriodMs = options.retryPeriodMs ?? Math.max(200, Math.round(this.leaseDurationMs / 7.5));

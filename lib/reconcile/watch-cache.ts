@@ -6,7 +6,7 @@
 import { kubeRequest, type KubeEndpoint } from '../kube/raw-request.ts';
 import { watchStream } from '../kube/watch-stream.ts';
 import type { Logger } from '../observability/logger.ts';
-import { realClock, type QueueClock } from './work-queue.ts';
+import { systemClock, type Clock } from '../time/clock.ts';
 
 export interface KubeObject {
   metadata?: { name?: string; namespace?: string; resourceVersion?: string; labels?: Record<string, string> };
@@ -20,7 +20,7 @@ export interface WatchCacheOptions<T> {
   path: string;
   labelSelector?: string;
   logger: Logger;
-  clock?: QueueClock;
+  clock?: Clock;
   /** Labels to index objects by, for byLabel(). */
   indexLabels?: string[];
   /** Server-side watch timeout; the watch then resumes from the last resourceVersion. */
@@ -72,12 +72,12 @@ export class WatchCache<T extends KubeObject> {
   private resyncTimer: unknown;
   private failures = 0;
   private syncWaiters: Array<() => void> = [];
-  private readonly clock: QueueClock;
+  private readonly clock: Clock;
   /** How many times the cache listed again after a failed or expired watch. */
   relists = 0;
 
   constructor(private readonly options: WatchCacheOptions<T>) {
-    this.clock = options.clock ?? realClock;
+    this.clock = options.clock ?? systemClock;
     for (const label of options.indexLabels ?? []) this.indexes.set(label, new Map());
   }
 
