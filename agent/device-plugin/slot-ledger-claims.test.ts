@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LedgerCheckpoint } from './ledger-checkpoint.ts';
+import { NodeCheckpoint } from './node-checkpoint.ts';
 import { SlotLedger, type WriteOutcome } from './slot-ledger.ts';
 
 function ledger(answers: WriteOutcome[] = []) {
@@ -86,14 +86,14 @@ describe('the slot ledger', () => {
     try {
       const { l } = ledger(['offline']);
       await l.claim('cam-aaaaaa', 'cam-aaaaaa-0', 'node-a');
-      await new LedgerCheckpoint(dir, 'node-a', () => l.view()).save();
+      await new NodeCheckpoint(dir, 'node-a', () => ({ ledger: l.view(), devices: [] })).save();
       const restored = ledger().l;
-      const saved = new LedgerCheckpoint(dir, 'node-a', () => restored.view()).load();
+      const saved = new NodeCheckpoint(dir, 'node-a', () => ({ ledger: restored.view(), devices: [] })).load();
       expect(saved).toBeDefined();
-      if (saved) restored.restore(saved);
+      if (saved) restored.restore(saved.ledger);
       expect(restored.held()).toEqual([{ instance: 'cam-aaaaaa', slot: 'cam-aaaaaa-0', value: 'node-a' }]);
       expect(restored.pendingWrites).toBe(1);
-      expect(new LedgerCheckpoint(dir, 'node-b', () => restored.view()).load()).toBeUndefined();
+      expect(new NodeCheckpoint(dir, 'node-b', () => ({ ledger: restored.view(), devices: [] })).load()).toBeUndefined();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -11,6 +11,7 @@ import type { AgentMetrics } from '../observability/agent-metrics.ts';
 import type { HandlerEndpoint, HandlerRegistry } from '../handlers/handler-registry.ts';
 import { openDeviceStream, StreamFailure } from '../handlers/device-stream.ts';
 import { sleep } from '../../lib/time/sleep.ts';
+import type { Clock } from '../../lib/time/clock.ts';
 
 export type EndpointState = 'Connecting' | 'Streaming' | 'InvalidDetails' | 'Lost';
 
@@ -39,6 +40,8 @@ export interface SessionOptions {
   log: Logger;
   onChange: () => void;
   maxBackoffMs?: number;
+  /** Times the backoff between attempts. */
+  clock: Clock;
 }
 
 export class DiscoverySession {
@@ -139,7 +142,7 @@ export class DiscoverySession {
         const delay = failure.invalidDetails ? max : Math.min(max, 500 * 2 ** Math.min(failures - 1, 10));
         const woken = new AbortController();
         run.wake = () => woken.abort();
-        await sleep(delay, AbortSignal.any([run.abort.signal, woken.signal]));
+        await sleep(delay, AbortSignal.any([run.abort.signal, woken.signal]), this.o.clock);
         run.wake = undefined;
       }
     }

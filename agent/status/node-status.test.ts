@@ -34,4 +34,13 @@ describe('nodeStatus', () => {
     expect(later.conditions?.[0]?.lastTransitionTime).toBe('2026-01-01T00:00:00.000Z');
     expect(sameNodeStatus(first, nodeStatus({ ...base, instances: 3, endpoints: [ep('Streaming')] }))).toBe(false);
   });
+
+  it('reads an entry back from the API server (keys sorted) as the same entry', () => {
+    const written = nodeStatus({ ...base, endpoints: [ep('Streaming')] });
+    const sortKeys = (v: unknown): unknown =>
+      Array.isArray(v) ? v.map(sortKeys) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, sortKeys(x)])) : v;
+    const readBack = sortKeys(withTransitionTimes(written, undefined, new Date('2026-01-01T00:00:00Z'))) as typeof written;
+    expect(JSON.stringify(readBack)).not.toBe(JSON.stringify(written));
+    expect(sameNodeStatus(readBack, written)).toBe(true);
+  });
 });

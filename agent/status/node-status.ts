@@ -71,12 +71,26 @@ export function nodeStatus(i: NodeStatusInput): NodeDiscoveryStatus {
   };
 }
 
+/** JSON with keys in sorted order: the API server returns an object's keys sorted, not as written. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined);
+    return `{${entries
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
 function strip(s: NodeDiscoveryStatus): unknown {
   return { ...s, conditions: (s.conditions ?? []).map(({ lastTransitionTime: _t, ...c }) => c) };
 }
 
+/** Equal but for the conditions' lastTransitionTime, whichever order the keys come in. */
 export function sameNodeStatus(a: NodeDiscoveryStatus | undefined, b: NodeDiscoveryStatus): boolean {
-  return a !== undefined && JSON.stringify(strip(a)) === JSON.stringify(strip(b));
+  return a !== undefined && canonical(strip(a)) === canonical(strip(b));
 }
 
 /** Carries lastTransitionTime over from the previous entry for conditions whose status held. */

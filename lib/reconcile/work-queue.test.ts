@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { WorkQueue } from './work-queue.ts';
-import { FakeClock } from '../../test/support/fake-clock.ts';
+import { FakeClock, settle } from '../../test/support/fake-clock.ts';
 
 describe('WorkQueue', () => {
   it('runs a key added many times while waiting only once', async () => {
@@ -19,9 +19,20 @@ describe('WorkQueue', () => {
     q.add('a');
     q.add('a');
     expect(q.length).toBe(2);
+    await settle();
     release();
     await q.idle();
     expect(seen).toEqual(['busy', 'a', 'b']);
+  });
+
+  it('never runs a key inside add(): the caller may still be changing what it reads', async () => {
+    const state = { value: 'old' };
+    const seen: string[] = [];
+    const q = new WorkQueue(async () => void seen.push(state.value));
+    q.add('k');
+    state.value = 'new';
+    await q.idle();
+    expect(seen).toEqual(['new']);
   });
 
   it('never runs one key twice at once, and reruns it if it changed meanwhile', async () => {

@@ -88,7 +88,8 @@ export class WorkQueue {
       this.queued.delete(key);
       this.processing.add(key);
       this.active++;
-      void this.run(key);
+      // Never inside add(): the caller may be in the middle of changing what the key reads.
+      queueMicrotask(() => void this.run(key));
     }
     if (this.order.length === 0 && this.active === 0) {
       const waiters = this.idleWaiters;

@@ -158,7 +158,7 @@ describe('an expired watch', () => {
     // The watches that saw nothing since the compaction (Configurations: nothing changed
     // them) really expired when they resumed, and their caches listed again.
     await eventually(
-      async () => logs.lines.some((l) => l.msg === 'watch ended by the server; relisting' && l.code === 410 && l.resource === 'configurations') || undefined,
+      async () => logs.lines.some((l) => l.msg === 'watch expired; relisting' && l.code === 410 && l.resource === 'configurations') || undefined,
       20_000,
       'the Configuration watch to expire with 410 Gone',
     );
