@@ -22,7 +22,7 @@ import { AgentMetrics } from './observability/agent-metrics.ts';
 import { DevicePluginMetrics } from './observability/device-plugin-metrics.ts';
 import { DevicePluginManager } from './device-plugin/device-plugin-manager.ts';
 import { DeviceStore } from './devices/device-store.ts';
-import { serveMetrics, type MetricsServer } from './observability/metrics-server.ts';
+import { serveMetrics, type HttpEndpoint } from '../lib/process/process-shell.ts';
 
 export interface AgentOptions {
   nodeName: string;
@@ -78,7 +78,7 @@ export class Agent {
   private readonly referenced: ReferencedObjects;
   private readonly reconciler: ConfigurationReconciler;
   private registration: RegistrationServer | undefined;
-  private metricsServer: MetricsServer | undefined;
+  private metricsServer: HttpEndpoint | undefined;
   readonly devicePlugins: DevicePluginManager | undefined;
 
   constructor(private readonly o: AgentOptions) {
