@@ -66,6 +66,25 @@ describe('the Instance plugin', () => {
 });
 
 describe('the Configuration plugin', () => {
+  it('gives a pod asking for two virtual devices two different devices, never two slots of one', async () => {
+    const { sources, hooks, ledger } = setup();
+    for (const name of ['cam-aaaaaa', 'cam-bbbbbb']) {
+      ledger.upsert({ namespace: 'default', name, configurationName: 'cam', capacity: 2, brokerProperties: { DESC: name }, listsNode: true, remoteUsage: {} });
+    }
+    const plugin = new ConfigurationPluginBackend('cam', 'node-a', sources, hooks);
+    expect(plugin.devices().map((d) => d.ID)).toEqual(['cam-0', 'cam-1']);
+    // cam-aaaaaa's own plugin already gave one of its slots away: it is now the busier one.
+    await ledger.claim('cam-aaaaaa', 'cam-aaaaaa-0', 'node-a');
+    const chosen = await plugin.preferred(['cam-0', 'cam-1'], [], 2);
+    expect(chosen).toEqual(['cam-0', 'cam-1']);
+    const res = await plugin.allocate(chosen);
+    expect(Object.keys(res.envs ?? {}).sort()).toEqual(['DESC', 'DESC_AAAAAA', 'DESC_BBBBBB']);
+    expect(ledger.usage('cam-aaaaaa')).toEqual({ 'cam-aaaaaa-0': 'node-a', 'cam-aaaaaa-1': 'C:cam-1:node-a' });
+    expect(ledger.usage('cam-bbbbbb')).toEqual({ 'cam-bbbbbb-0': 'C:cam-0:node-a' });
+    // cam-aaaaaa is full; cam-bbbbbb's second slot shows as one more virtual device.
+    expect(plugin.devices().map((d) => d.ID)).toEqual(['cam-0', 'cam-1', 'cam-2']);
+  });
+
   it('binds a virtual device to the next Instance when another node won the first', async () => {
     const { ledger, sources, hooks } = setup((instance) => (instance === 'cam-aaaaaa' ? 'conflict' : 'written'));
     const plugin = new ConfigurationPluginBackend('cam', 'node-a', sources, hooks);

@@ -10,7 +10,7 @@
 // store's record of the Instance's device; the slots themselves from the ledger.
 import type { ContainerAllocateResponse } from '../../lib/proto/generated/v1beta1/ContainerAllocateResponse.ts';
 import { containerAllocateResponse, type SlotDevice } from './allocate-response.ts';
-import { bindVirtualDevice, configurationPluginDevices } from './configuration-plugin-devices.ts';
+import { bindVirtualDevice, configurationPluginDevices, heldVirtualDevices } from './configuration-plugin-devices.ts';
 import type { DevicePluginBackend } from './device-plugin-server.ts';
 import { instancePluginDevices, preferredSlots, type PluginDevice } from './instance-plugin-devices.ts';
 import { SlotTaken, type ClaimResult, type SlotLedger } from './slot-ledger.ts';
@@ -124,13 +124,22 @@ export class ConfigurationPluginBackend implements DevicePluginBackend {
     return configurationPluginDevices(this.configuration, this.ledger.ledgerInstances(this.configuration), this.node);
   }
 
+  /** The Instances the given virtual devices are already bound to on this node. */
+  private boundInstances(vdevs: readonly string[]): Set<string> {
+    const wanted = new Set(vdevs);
+    const held = heldVirtualDevices(this.ledger.ledgerInstances(this.configuration), this.node);
+    return new Set(held.filter((b) => wanted.has(b.virtualDevice)).map((b) => b.instance));
+  }
+
   async preferred(available: readonly string[], mustInclude: readonly string[], size: number): Promise<string[]> {
     const chosen = [...mustInclude];
+    // One request gets each device at most once (Akri): two virtual devices, two Instances.
+    const got = this.boundInstances(mustInclude);
     for (const id of available) {
       if (chosen.length >= size) break;
       if (chosen.includes(id)) continue;
       try {
-        await this.claimAny(id, false);
+        got.add(await this.claimAny(id, got, false));
         chosen.push(id);
       } catch {
         // no slot could be bound to it: the kubelet's Allocate will get the refusal
@@ -142,14 +151,22 @@ export class ConfigurationPluginBackend implements DevicePluginBackend {
   allocate(deviceIds: readonly string[]): Promise<ContainerAllocateResponse> {
     return timed('configuration', this.hooks, async () => {
       const devices: SlotDevice[] = [];
-      for (const vdev of deviceIds) devices.push(slotDevice(this.sources, await this.claimAny(vdev), this.node));
+      const got = this.boundInstances(deviceIds);
+      for (const vdev of deviceIds) {
+        const instance = await this.claimAny(vdev, got);
+        got.add(instance);
+        devices.push(slotDevice(this.sources, instance, this.node));
+      }
       return containerAllocateResponse(devices);
     });
   }
 
-  /** Binds the virtual device to a free slot; when another node wins that slot, tries the next. */
-  private async claimAny(vdev: string, report = true): Promise<string> {
-    let last = `no Instance of Configuration ${this.configuration} has a free slot on node ${this.node}`;
+  /**
+   * Binds the virtual device to a free slot of an Instance not in `exclude` (already given to
+   * this request); when another node wins that slot, tries the next.
+   */
+  private async claimAny(vdev: string, exclude: ReadonlySet<string>, report = true): Promise<string> {
+    let last = `no Instance of Configuration ${this.configuration} that this request does not already have has a free slot on node ${this.node}`;
     let lastInstance: string | undefined;
     // Slots another node just won stay out of the choice even before the watch shows them.
     const lost = new Map<string, Set<string>>();
@@ -158,7 +175,8 @@ export class ConfigurationPluginBackend implements DevicePluginBackend {
         const won = lost.get(i.name);
         return won ? { ...i, deviceUsage: { ...i.deviceUsage, ...Object.fromEntries([...won].map((s) => [s, 'another-node'])) } } : i;
       });
-      const binding = bindVirtualDevice(vdev, instances, this.node);
+      // A virtual device already bound keeps its Instance, whatever else the request holds.
+      const binding = bindVirtualDevice(vdev, instances, this.node, exclude);
       if (!binding) break;
       lastInstance = binding.instance;
       try {
