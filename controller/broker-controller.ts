@@ -21,7 +21,7 @@ import { CONFIGURATION_LABEL, FIELD_MANAGER, INSTANCE_LABEL, TARGET_NODE_LABEL, 
 import { planBrokers, type BrokerOperation } from './broker-plan.ts';
 import { planConfigurationService } from './configuration-service-plan.ts';
 import { ControllerMetrics } from './controller-metrics.ts';
-import { isNodeReady, nodeLossPatch } from './node-loss.ts';
+import { isNodeLost, isNodeReady, nodeLossPatch, readyStatus } from './node-loss.ts';
 import { RecreateBackoff } from './recreate-backoff.ts';
 
 export interface BrokerControllerOptions {
@@ -71,6 +71,8 @@ export class BrokerController {
   private readonly replacing = new Map<string, Map<string, number>>();
   private readonly orphanedSince = new Map<string, number>();
   private readonly nodeRemovedAt = new Map<string, number>();
+  /** Nodes this controller has seen Ready: only those count as lost when NotReady. */
+  private readonly seenReady = new Set<string>();
   private started = false;
 
   constructor(private readonly options: BrokerControllerOptions) {
@@ -207,14 +209,21 @@ export class BrokerController {
 
   private onNode(type: string, node: V1Node, old: V1Node | undefined): void {
     // Heartbeats change a node every few seconds; only a change of readiness matters here.
-    if (type === 'MODIFIED' && old && isNodeReady(old) === isNodeReady(node)) return;
     const name = node.metadata?.name ?? '';
+    if (type === 'DELETED') this.seenReady.delete(name);
+    else if (isNodeReady(node)) this.seenReady.add(name);
+    if (type === 'MODIFIED' && old && readyStatus(old) === readyStatus(node)) return;
     for (const i of this.instances.byIndex(BY_NODE, name)) this.add(INSTANCE_KEY + objectKey(i));
   }
 
+  /** A node a broker can run on now. */
   private usable(node: string): boolean {
     const n = this.nodes.get(node);
     return n !== undefined && isNodeReady(n);
+  }
+
+  private lost(node: string): boolean {
+    return isNodeLost(this.nodes.get(node), this.seenReady.has(node));
   }
 
   private async reconcile(key: string): Promise<void> {
@@ -309,7 +318,7 @@ export class BrokerController {
   /** Node loss: returns true when it wrote (the Instance will come back through its watch). */
   private async removeLostNodes(key: string, instance: Instance, log: Logger, now: number): Promise<boolean> {
     const retryMs = this.options.nodeLossRetryMs ?? 30_000;
-    const lost = (node: string) => !this.usable(node);
+    const lost = (node: string) => this.lost(node);
     const patch = nodeLossPatch(instance, lost);
     if (!patch) return false;
     const lostNodes = (instance.spec.nodes ?? []).filter(lost);
@@ -342,7 +351,7 @@ export class BrokerController {
 
   /** A local Instance whose node stays lost past the grace period is deleted. */
   private async cleanUpOrphanedLocalInstance(key: string, instance: Instance, log: Logger, now: number): Promise<boolean> {
-    if (instance.spec.shared || (instance.spec.nodes ?? []).some((n) => this.usable(n))) {
+    if (instance.spec.shared || (instance.spec.nodes ?? []).some((n) => !this.lost(n))) {
       this.orphanedSince.delete(key);
       return false;
     }
