@@ -36,13 +36,7 @@ export class ModbusDiscoveryHandler implements DiscoveryHandler {
   }
 
   async *discover(request: DiscoverRequest, signal: AbortSignal): AsyncIterable<DiscoveredDevice[]> {
-    const details = parseModbusDetails(request.details);
-    if (this.transport === 'tcp' && details.rtu) {
-      throw new InvalidDiscoveryDetails(`serial units are node-local: use discovery handler "${MODBUS_RTU_HANDLER_NAME}" for rtu targets`, 'rtu');
-    }
-    if (this.transport === 'rtu' && details.tcp) {
-      throw new InvalidDiscoveryDetails(`TCP units are shared between nodes: use discovery handler "${MODBUS_TCP_HANDLER_NAME}" for tcp targets`, 'tcp');
-    }
+    const details = parseModbusDetailsFor(this.transport, request.details);
     let previous: string | undefined;
     let last: DiscoveredDevice[] = [];
     while (!signal.aborted) {
@@ -69,7 +63,14 @@ export class ModbusDiscoveryHandler implements DiscoveryHandler {
   }
 }
 
-/** Both registrations, for an agent that embeds its handlers or a handler process. */
-export function createModbusHandlers(options: Omit<ModbusHandlerOptions, 'transport'> = {}): ModbusDiscoveryHandler[] {
-  return [new ModbusDiscoveryHandler({ ...options, transport: 'tcp' }), new ModbusDiscoveryHandler({ ...options, transport: 'rtu' })];
+/** The shared details schema, with each transport refusing the other's section by name. */
+export function parseModbusDetailsFor(transport: ModbusTransport, text: string): ReturnType<typeof parseModbusDetails> {
+  const details = parseModbusDetails(text);
+  if (transport === 'tcp' && details.rtu) {
+    throw new InvalidDiscoveryDetails(`serial units are node-local: use discovery handler "${MODBUS_RTU_HANDLER_NAME}" for rtu targets`, 'rtu');
+  }
+  if (transport === 'rtu' && details.tcp) {
+    throw new InvalidDiscoveryDetails(`TCP units are shared between nodes: use discovery handler "${MODBUS_TCP_HANDLER_NAME}" for tcp targets`, 'tcp');
+  }
+  return details;
 }
