@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { kubeRequest } from '../../lib/kube/raw-request.ts';
 import { MAX_FAILED_CONNECTS } from '../../agent/discovery/discovery-session.ts';
 import { useTestCluster } from './support/cluster.ts';
-import { eventually, holdsFor } from './support/eventually.ts';
+import { eventually, holdsFor } from '../support/wait.ts';
 import { applyConfiguration, getConfiguration, listEvents, listInstances, nodeNames, TestNode } from './support/agent-nodes.ts';
 
 const cluster = useTestCluster('agent-ext');
@@ -119,8 +119,7 @@ describe('Configurations the agent cannot serve', () => {
     });
     // It waits without spinning: no further writes while nothing changes.
     const rv = (await getConfiguration(cluster.kc, cluster.namespace, 'ghost'))?.metadata.resourceVersion;
-    await new Promise((r) => setTimeout(r, 2000));
-    expect((await getConfiguration(cluster.kc, cluster.namespace, 'ghost'))?.metadata.resourceVersion).toBe(rv);
+    await holdsFor(async () => expect((await getConfiguration(cluster.kc, cluster.namespace, 'ghost'))?.metadata.resourceVersion).toBe(rv), 2000);
     // The handler turns up: discovery starts on each node without any nudge.
     const { runHandler } = await import('../../lib/discovery/run-handler.ts');
     const ghost = {

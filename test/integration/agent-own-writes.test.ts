@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DebugEchoAvailability } from '../../discovery-handlers/debug-echo/availability.ts';
 import { useTestCluster } from './support/cluster.ts';
-import { eventually, holdsFor } from './support/eventually.ts';
+import { eventually, holdsFor } from '../support/wait.ts';
 import { applyConfiguration, getConfiguration, listInstances, nodeNames, TestNode } from './support/agent-nodes.ts';
 
 const cluster = useTestCluster('agent-own-writes');

@@ -10,7 +10,7 @@ import { kubeRequest } from '../../lib/kube/raw-request.ts';
 import { Logger } from '../../lib/observability/logger.ts';
 import { FakeClock } from '../support/fake-clock.ts';
 import { useTestCluster } from './support/cluster.ts';
-import { eventually } from './support/eventually.ts';
+import { eventually } from '../support/wait.ts';
 import { applyConfiguration, listInstances, nodeNames, TestNode } from './support/agent-nodes.ts';
 import { deleteNode, setNodeReady } from './support/nodes.ts';
 

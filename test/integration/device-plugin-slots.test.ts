@@ -9,7 +9,7 @@ import { kubeRequest } from '../../lib/kube/raw-request.ts';
 import type { Instance } from '../../lib/crd/instance.ts';
 import { DebugEchoAvailability } from '../../discovery-handlers/debug-echo/availability.ts';
 import { useTestCluster } from './support/cluster.ts';
-import { eventually, holdsFor } from './support/eventually.ts';
+import { eventually, holdsFor } from '../support/wait.ts';
 import { applyConfiguration, listEvents, listInstances } from './support/agent-nodes.ts';
 import { DevicePluginNode, dpNodeNames } from './support/device-plugin-node.ts';
 

@@ -12,7 +12,7 @@ import { kubeRequest, type KubeAccess } from '../../lib/kube/raw-request.ts';
 import { loadKubeConfig } from '../../lib/kube/kube-config.ts';
 import { ControlPlane } from '../../cli/start/control-plane/control-plane.ts';
 import { useTestCluster } from './support/cluster.ts';
-import { eventually } from './support/eventually.ts';
+import { eventually } from '../support/wait.ts';
 
 const cluster = useTestCluster('list-watch');
 const stops: Array<() => void> = [];
