@@ -110,6 +110,7 @@ export class Agent {
         source: apiListerWatcher<T>(this.api.kc, path),
         name: path,
         logger: this.log,
+        clock,
         indexes,
         onEvent,
         onRequest: (verb) => this.api.countInformerRequest(verb),
@@ -144,7 +145,7 @@ export class Agent {
         staleResourcePollMs: o.staleResourcePollMs,
       });
     }
-    this.referenced = new ReferencedObjects(this.api, this.log, (key) => this.queue.add(key));
+    this.referenced = new ReferencedObjects(this.api, this.log, clock, (key) => this.queue.add(key));
     this.handlers.on('changed', (name) => {
       for (const c of this.configurations.list()) {
         if (c.spec.discoveryHandler.name === name) this.queue.add(`${c.metadata.namespace ?? ''}/${c.metadata.name ?? ''}`);

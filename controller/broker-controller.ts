@@ -8,7 +8,7 @@ import type { Registry } from 'prom-client';
 import type { Configuration } from '../lib/crd/configuration.ts';
 import { AKRI_API_VERSION, CONFIGURATION_PLURAL, INSTANCE_PLURAL } from '../lib/crd/group.ts';
 import type { Instance } from '../lib/crd/instance.ts';
-import { EventPacer } from './event-pacer.ts';
+import { BoundedQueue } from '../lib/async/bounded.ts';
 import { EventRecorder, type EventType } from '../lib/kube/event-recorder.ts';
 import { KubeApiError, kubeRequest, serverSideApply, type KubeEndpoint } from '../lib/kube/raw-request.ts';
 import type { Logger } from '../lib/observability/logger.ts';
@@ -63,7 +63,8 @@ export class BrokerController {
   private readonly elector: LeaderElector;
   private readonly events: EventRecorder;
   private readonly backoff = new RecreateBackoff();
-  private readonly eventPacer = new EventPacer();
+  /** Events go out two at a time: a burst must not take the API server's time from the writes. */
+  private readonly eventPacer = new BoundedQueue(2);
   private readonly clock: Clock;
   private readonly log: Logger;
   private queue: WorkQueue | undefined;

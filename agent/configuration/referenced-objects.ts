@@ -6,6 +6,7 @@ import type { Logger } from '../../lib/observability/logger.ts';
 import type { AgentApi } from '../kube/agent-api.ts';
 import { Informer, apiListerWatcher, type KubeObject } from '../../lib/reconcile/informer.ts';
 import type { KeyedObject, ObjectRef } from './resolve-properties.ts';
+import type { Clock } from '../../lib/time/clock.ts';
 
 type Watched = KubeObject & KeyedObject;
 
@@ -19,6 +20,7 @@ export class ReferencedObjects {
   constructor(
     private readonly api: AgentApi,
     private readonly log: Logger,
+    private readonly clock: Clock,
     private readonly onChange: (configurationKey: string) => void,
   ) {}
 
@@ -60,6 +62,7 @@ export class ReferencedObjects {
       source: apiListerWatcher<Watched>(this.api.kc, path, { fieldSelector: `metadata.name=${ref.name}` }),
       name: `${path}/${ref.name}`,
       logger: this.log,
+      clock: this.clock,
       onEvent: () => {
         for (const c of this.users.get(key) ?? []) this.onChange(c);
       },

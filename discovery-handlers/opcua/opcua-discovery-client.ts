@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { MessageSecurityMode, OPCUACertificateManager, OPCUAClient, SecurityPolicy } from 'node-opcua';
 import type { FoundApplication } from './server-selection.ts';
+import { sleep } from '../../lib/time/sleep.ts';
 
 export class OpcuaCallFailed extends Error {
   constructor(
@@ -76,7 +77,7 @@ export class OpcuaDiscoveryClient {
     } finally {
       clearTimeout(timer);
       // Disconnect is bounded too: a hung peer must not hold the round.
-      await Promise.race([client.disconnect().catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
+      await Promise.race([client.disconnect().catch(() => undefined), sleep(1000)]);
     }
   }
 

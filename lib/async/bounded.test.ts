@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { forEachBounded, mapBounded } from './bounded.ts';
+import { BoundedQueue, forEachBounded, mapBounded } from './bounded.ts';
 
 const tick = () => new Promise<void>((r) => setImmediate(r));
 
@@ -31,5 +31,26 @@ describe('bounded concurrency', () => {
       abort.signal,
     );
     expect(started).toEqual([0, 1]);
+  });
+});
+
+describe('BoundedQueue', () => {
+  it('runs pushed jobs in order, at most the limit at once, and a failing job stops none', async () => {
+    const q = new BoundedQueue(2);
+    let inFlight = 0;
+    let most = 0;
+    const done: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      q.push(async () => {
+        most = Math.max(most, ++inFlight);
+        await tick();
+        inFlight--;
+        done.push(i);
+        if (i === 1) throw new Error('boom');
+      });
+    }
+    for (let i = 0; i < 20 && done.length < 6; i++) await tick();
+    expect(done).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(most).toBe(2);
   });
 });
