@@ -153,7 +153,8 @@ describe('our agent and controller on a real kubelet', () => {
     const instance = (await oneInstance('echo')).metadata.name as string;
     const hash = instance.slice('echo-'.length).toUpperCase();
     await waitForNodeResource(cluster.core, nodeName, `akri.sh/${instance}`, { capacity: '2', allocatable: '2' });
-    await waitForNodeResource(cluster.core, nodeName, 'akri.sh/echo', { capacity: '2', allocatable: '2' });
+    // As in Akri, the Configuration resource offers one free virtual device per Instance, whatever its capacity.
+    await waitForNodeResource(cluster.core, nodeName, 'akri.sh/echo', { capacity: '1', allocatable: '1' });
 
     const pod = await runningBroker(instance);
     const logs = await logsOf(pod);

@@ -82,7 +82,8 @@ describe('our device plugins on a real kubelet', () => {
       },
     });
     expect(await waitForNodeResource(cluster.core, nodeName, 'akri.sh/cams-a1b2c3', { capacity: '2', allocatable: '2' })).toBeTruthy();
-    expect(await waitForNodeResource(cluster.core, nodeName, 'akri.sh/cams', { capacity: '2', allocatable: '2' })).toBeTruthy();
+    // As in Akri, the Configuration resource offers one free virtual device per Instance.
+    expect(await waitForNodeResource(cluster.core, nodeName, 'akri.sh/cams', { capacity: '1', allocatable: '1' })).toBeTruthy();
   });
 
   it('a broker asking for the Instance gets its Allocate environment, plain and hash-suffixed', async () => {
