@@ -19,6 +19,7 @@ import { CONFIGURATION_LABEL, FIELD_MANAGER, INSTANCE_LABEL, TARGET_NODE_LABEL, 
 import { planBrokers, type BrokerOperation } from './broker-plan.ts';
 import { planConfigurationService } from './configuration-service-plan.ts';
 import { ControllerMetrics } from './controller-metrics.ts';
+import { DraPublisher } from './dra-publisher.ts';
 import { isNodeReady, nodeLossPatch } from './node-loss.ts';
 import { RecreateBackoff } from './recreate-backoff.ts';
 
@@ -43,6 +44,8 @@ export interface BrokerControllerOptions {
   resyncMs?: number;
   workers?: number;
   watchTimeoutSeconds?: number;
+  /** Write DeviceClasses, shared ResourceSlices and broker claim templates for DRA Configurations. */
+  dra?: boolean;
 }
 
 type Verb = 'list' | 'watch' | 'get' | 'create' | 'update' | 'patch' | 'delete' | 'apply';
@@ -70,6 +73,7 @@ export class BrokerController {
   private readonly orphanedSince = new Map<string, number>();
   private readonly nodeRemovedAt = new Map<string, number>();
   private started = false;
+  private readonly dra: DraPublisher | undefined;
 
   constructor(private readonly options: BrokerControllerOptions) {
     this.clock = options.clock ?? realClock;
@@ -92,8 +96,14 @@ export class BrokerController {
         ...extra,
       });
     const akri = `/apis/${AKRI_API_VERSION}${ns}`;
-    this.configurations = cache<Configuration>('configurations', `${akri}/${CONFIGURATION_PLURAL}`, {}, (_t, c) => this.onConfiguration(c));
-    this.instances = cache<Instance>('instances', `${akri}/${INSTANCE_PLURAL}`, {}, (_t, i) => this.add(INSTANCE_KEY + objectKey(i)));
+    this.configurations = cache<Configuration>('configurations', `${akri}/${CONFIGURATION_PLURAL}`, {}, (_t, c) => {
+      this.onConfiguration(c);
+      this.dra?.kick();
+    });
+    this.instances = cache<Instance>('instances', `${akri}/${INSTANCE_PLURAL}`, {}, (_t, i) => {
+      this.add(INSTANCE_KEY + objectKey(i));
+      this.dra?.kick();
+    });
     this.pods = cache<V1Pod & KubeObject>('pods', `/api/v1${ns}/pods`, { labelSelector: INSTANCE_LABEL, indexLabels: [INSTANCE_LABEL, CONFIGURATION_LABEL] }, (t, p) => this.onOwned(t, p));
     this.jobs = cache<V1Job & KubeObject>('jobs', `/apis/batch/v1${ns}/jobs`, { labelSelector: INSTANCE_LABEL, indexLabels: [INSTANCE_LABEL] }, (t, j) => this.onOwned(t, j));
     this.services = cache<V1Service & KubeObject>('services', `/api/v1${ns}/services`, { labelSelector: 'controller=akri.sh' }, (t, s) => this.onOwned(t, s));
@@ -110,6 +120,23 @@ export class BrokerController {
       onStoppedLeading: () => this.stopLeading(),
       onRequest: (verb) => this.count(verb, 'leases'),
     });
+    if (options.dra) {
+      this.dra = new DraPublisher({
+        kc: options.kc,
+        namespace: options.namespace,
+        logger: this.log,
+        clock: this.clock,
+        resyncMs: options.resyncMs ?? 300_000,
+        watchTimeoutSeconds: options.watchTimeoutSeconds,
+        configurations: () => this.configurations.list(),
+        instances: () => this.instances.list(),
+        count: (verb, resource) => this.count(verb, resource),
+        event: (target, type, reason, message) => {
+          this.count('create', 'events', 2);
+          this.eventPacer.push(() => this.events.record({ apiVersion: AKRI_API_VERSION, ...target }, type, reason, message));
+        },
+      });
+    }
   }
 
   get isLeader(): boolean {
@@ -119,7 +146,7 @@ export class BrokerController {
   /** Fills the caches (so a standby replica is warm), then campaigns for the Lease. */
   async start(): Promise<void> {
     this.started = true;
-    await Promise.all([this.configurations, this.instances, this.pods, this.jobs, this.services, this.nodes].map((c) => c.start()));
+    await Promise.all([...[this.configurations, this.instances, this.pods, this.jobs, this.services, this.nodes].map((c) => c.start()), this.dra?.start()]);
     this.log.info('caches synced', { instances: this.instances.size, pods: this.pods.size, nodes: this.nodes.size });
     if (this.started) this.elector.start();
   }
@@ -130,11 +157,13 @@ export class BrokerController {
     await this.elector.stop();
     this.stopLeading();
     for (const c of [this.configurations, this.instances, this.pods, this.jobs, this.services, this.nodes]) c.stop();
+    this.dra?.stop();
   }
 
   /** Resolves when the queue has nothing to do (tests and benchmarks). */
   async idle(): Promise<void> {
     await this.queue?.idle();
+    await this.dra?.idle();
   }
 
   private count(verb: Verb, resource: string, n = 1): void {
@@ -155,9 +184,11 @@ export class BrokerController {
       onError: (key, err, attempt) => this.log.warn('reconcile failed; retrying with backoff', { key, attempt, error: (err as Error).message }),
     });
     this.enqueueAll();
+    this.dra?.setLeading(true);
   }
 
   private stopLeading(): void {
+    this.dra?.setLeading(false);
     this.metrics.leader.set(0);
     this.queue?.stop();
     this.queue = undefined;

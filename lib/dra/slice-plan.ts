@@ -11,6 +11,7 @@
 // as consumers take only the highest generation of a pool as current.
 import type { V1NodeSelector, V1OwnerReference } from '@kubernetes/client-node';
 import { bounded } from './bounded-name.ts';
+import { canonicalJson } from './canonical-json.ts';
 import { deviceAttributes, withSlot, type AttributeReport } from './device-attributes.ts';
 import {
   CONFIGURATION_NAME_LABEL,
@@ -94,16 +95,9 @@ export function instanceSlices(i: SliceInstance, access: NodeAccess, writer: str
 
 export type SliceWrite = { kind: 'apply'; slice: ResourceSlice } | { kind: 'delete'; name: string; uid?: string };
 
-/** JSON with object keys sorted, so two equal specs compare equal whatever their key order. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
-  );
-}
-
 function content(s: ResourceSlice): string {
   const { pool, ...rest } = s.spec;
-  return canonical({ spec: { ...rest, pool: { name: pool.name, resourceSliceCount: pool.resourceSliceCount } }, labels: s.metadata.labels ?? {}, owners: s.metadata.ownerReferences ?? [] });
+  return canonicalJson({ spec: { ...rest, pool: { name: pool.name, resourceSliceCount: pool.resourceSliceCount } }, labels: s.metadata.labels ?? {}, owners: s.metadata.ownerReferences ?? [] });
 }
 
 /**
