@@ -21,8 +21,8 @@ function instance(name: string, cfg: string, shared: boolean, nodes: string[]): 
     apiVersion: 'akri.sh/v0',
     kind: 'Instance',
     metadata: { name, namespace: 'default', uid: `uid-${name}` },
-    spec: { configurationName: cfg, capacity: 1, shared, nodes, brokerProperties: { DEBUG_ECHO_DESCRIPTION: 'foo' }, deviceUsage: {} },
-  } as Instance;
+    spec: { configurationName: cfg, cdiName: `akri.sh/${cfg}=${name.slice(-6)}`, capacity: 1, shared, nodes, brokerProperties: { DEBUG_ECHO_DESCRIPTION: 'foo' }, deviceUsage: {} },
+  };
 }
 
 const empty: DraWorld = { configurations: [], instances: [], classes: [], slices: [], templates: [] };
