@@ -107,7 +107,11 @@ export class BrokerController {
     this.pods = cache<V1Pod & KubeObject>('pods', `/api/v1${ns}/pods`, { labelSelector: INSTANCE_LABEL, indexLabels: [INSTANCE_LABEL, CONFIGURATION_LABEL] }, (t, p) => this.onOwned(t, p));
     this.jobs = cache<V1Job & KubeObject>('jobs', `/apis/batch/v1${ns}/jobs`, { labelSelector: INSTANCE_LABEL, indexLabels: [INSTANCE_LABEL] }, (t, j) => this.onOwned(t, j));
     this.services = cache<V1Service & KubeObject>('services', `/api/v1${ns}/services`, { labelSelector: 'controller=akri.sh' }, (t, s) => this.onOwned(t, s));
-    this.nodes = cache<V1Node & KubeObject>('nodes', '/api/v1/nodes', {}, (t, n, old) => this.onNode(t, n, old));
+    this.nodes = cache<V1Node & KubeObject>('nodes', '/api/v1/nodes', {}, (t, n, old) => {
+      this.onNode(t, n, old);
+      const hostname = (x: V1Node | undefined) => x?.metadata?.labels?.['kubernetes.io/hostname'];
+      if (t !== 'MODIFIED' || hostname(n) !== hostname(old)) this.dra?.kick();
+    });
     this.elector = new LeaderElector({
       kc: options.kc,
       namespace: options.leaseNamespace,
@@ -130,6 +134,7 @@ export class BrokerController {
         watchTimeoutSeconds: options.watchTimeoutSeconds,
         configurations: () => this.configurations.list(),
         instances: () => this.instances.list(),
+        hostnameOf: (node) => this.nodes.get(node)?.metadata?.labels?.['kubernetes.io/hostname'],
         count: (verb, resource) => this.count(verb, resource),
         event: (target, type, reason, message) => {
           this.count('create', 'events', 2);

@@ -37,7 +37,7 @@ describe('planDra', () => {
     expect(plan.classes.map((w) => (w.kind === 'applyClass' ? w.deviceClass.metadata.name : `-${w.name}`))).toEqual(['cams']);
     expect(plan.templates.map((w) => (w.kind === 'applyTemplate' ? w.template.metadata.name : `-${w.name}`))).toEqual(['cams-aaaaaa', 'cams-bbbbbb']);
     // Only the shared one: the local Instance's slice is its node agent's to write.
-    expect(plan.slices.map((w) => (w.kind === 'apply' ? [w.slice.metadata.name, w.slice.spec.nodeSelector?.nodeSelectorTerms[0]?.matchFields?.[0]?.values] : w.name))).toEqual([
+    expect(plan.slices.map((w) => (w.kind === 'apply' ? [w.slice.metadata.name, w.slice.spec.nodeSelector?.nodeSelectorTerms[0]?.matchExpressions?.[0]?.values] : w.name))).toEqual([
       ['default.cams-aaaaaa.0', ['node-a', 'node-b']],
     ]);
     expect(plan.conflicts).toEqual([]);
@@ -81,7 +81,7 @@ describe('planDra', () => {
     const slices: ResourceSlice[] = planDra(world).slices.flatMap((w) => (w.kind === 'apply' ? [w.slice] : []));
     const templates: ResourceClaimTemplate[] = planDra(world).templates.flatMap((w) => (w.kind === 'applyTemplate' ? [w.template] : []));
     const left = planDra({ ...world, instances: [instance('cams-aaaaaa', 'cams', true, ['node-b'])], slices, templates });
-    expect(left.slices).toMatchObject([{ kind: 'apply', slice: { spec: { pool: { generation: 2 }, nodeSelector: { nodeSelectorTerms: [{ matchFields: [{ values: ['node-b'] }] }] } } } }]);
+    expect(left.slices).toMatchObject([{ kind: 'apply', slice: { spec: { pool: { generation: 2 }, nodeSelector: { nodeSelectorTerms: [{ matchExpressions: [{ values: ['node-b'] }] }] } } } }]);
     const none = planDra({ ...world, instances: [instance('cams-aaaaaa', 'cams', true, [])], slices, templates });
     expect(none.slices).toMatchObject([{ kind: 'delete', name: 'default.cams-aaaaaa.0' }]);
   });

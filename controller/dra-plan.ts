@@ -26,6 +26,8 @@ export interface DraWorld {
   slices: readonly ResourceSlice[];
   /** The ResourceClaimTemplates akri-ts wrote (managed-by label). */
   templates: readonly ResourceClaimTemplate[];
+  /** A node's kubernetes.io/hostname label, which shared slices select nodes by. */
+  hostnameOf?: (node: string) => string | undefined;
 }
 
 export type ClassWrite = { kind: 'applyClass'; deviceClass: DeviceClass } | { kind: 'deleteClass'; name: string; uid?: string };
@@ -101,7 +103,7 @@ export function planDra(world: DraWorld): DraPlan {
     if (!i.spec.shared || nodes.length === 0) continue;
     const planned = instanceSlices(
       { namespace: ns, name, configuration: i.spec.configurationName, capacity: i.spec.capacity, shared: true, nodes, properties: i.spec.brokerProperties ?? {} },
-      { nodes },
+      { nodes, hostnameOf: world.hostnameOf },
       CONTROLLER_WRITER,
     );
     desiredSlices.push(...planned.slices);

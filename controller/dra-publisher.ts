@@ -28,6 +28,7 @@ export interface DraPublisherOptions {
   watchTimeoutSeconds?: number;
   configurations: () => readonly Configuration[];
   instances: () => readonly Instance[];
+  hostnameOf: (node: string) => string | undefined;
   count: (verb: Verb, resource: string) => void;
   event: (target: { kind: 'Configuration' | 'Instance'; namespace: string; name: string; uid?: string }, type: EventType, reason: string, message: string) => void;
   retryMs?: number;
@@ -102,6 +103,7 @@ export class DraPublisher {
       classes: this.classes.list(),
       slices: this.slices.list(),
       templates: this.templates.list(),
+      hostnameOf: this.o.hostnameOf,
     });
   }
 

@@ -31,10 +31,11 @@ export function substitutePlaceholder(spec: V1PodSpec, resource: string): V1PodS
   };
 }
 
+/** The map without {{PLACEHOLDER}}; undefined when nothing else is left (the API server drops an empty map). */
 function withoutPlaceholder(map: Record<string, string> | undefined): Record<string, string> | undefined {
   if (!map || !(PLACEHOLDER in map)) return map;
   const { [PLACEHOLDER]: _dropped, ...rest } = map;
-  return rest;
+  return Object.keys(rest).length ? rest : undefined;
 }
 
 function claimContainer(c: V1Container): { container: V1Container; claims: boolean } {
@@ -43,10 +44,11 @@ function claimContainer(c: V1Container): { container: V1Container; claims: boole
   if (!(requests && PLACEHOLDER in requests) && !(limits && PLACEHOLDER in limits)) return { container: c, claims: false };
   const r = withoutPlaceholder(requests);
   const l = withoutPlaceholder(limits);
+  const { requests: _r, limits: _l, ...others } = c.resources ?? {};
   return {
     container: {
       ...c,
-      resources: { ...c.resources, ...(r ? { requests: r } : {}), ...(l ? { limits: l } : {}), claims: [...(c.resources?.claims ?? []), { name: BROKER_CLAIM_NAME }] },
+      resources: { ...others, ...(r ? { requests: r } : {}), ...(l ? { limits: l } : {}), claims: [...(c.resources?.claims ?? []), { name: BROKER_CLAIM_NAME }] },
     },
     claims: true,
   };

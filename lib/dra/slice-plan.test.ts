@@ -36,10 +36,12 @@ describe('instanceSlices', () => {
     ]);
   });
 
-  it('gives a shared Instance a node selector naming exactly its nodes', () => {
+  it('gives a shared Instance a node selector naming exactly its nodes, by hostname label', () => {
     const s = instanceSlices(camera, { nodes: camera.nodes }, 'controller').slices[0] as ResourceSlice;
     expect(s.spec.nodeName).toBeUndefined();
-    expect(s.spec.nodeSelector).toEqual({ nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['node-a', 'node-b'] }] }] });
+    expect(s.spec.nodeSelector).toEqual({ nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: ['node-a', 'node-b'] }] }] });
+    const labelled = instanceSlices(camera, { nodes: camera.nodes, hostnameOf: (n) => (n === 'node-a' ? 'host-a' : undefined) }, 'controller').slices[0] as ResourceSlice;
+    expect(labelled.spec.nodeSelector?.nodeSelectorTerms[0]?.matchExpressions?.[0]?.values).toEqual(['host-a', 'node-b']);
   });
 
   it('spreads a capacity over slices of at most 128 devices, all in one pool', () => {
@@ -74,7 +76,7 @@ describe('planSliceWrites', () => {
     const shared = asStored(planSliceWrites(instanceSlices(camera, { nodes: ['node-a', 'node-b'] }, 'controller').slices, []));
     const nodeLeft = planSliceWrites(instanceSlices({ ...camera, nodes: ['node-a'] }, { nodes: ['node-a'] }, 'controller').slices, shared);
     expect(nodeLeft).toHaveLength(1);
-    expect(nodeLeft[0]).toMatchObject({ kind: 'apply', slice: { spec: { pool: { generation: 2 }, nodeSelector: { nodeSelectorTerms: [{ matchFields: [{ values: ['node-a'] }] }] } } } });
+    expect(nodeLeft[0]).toMatchObject({ kind: 'apply', slice: { spec: { pool: { generation: 2 }, nodeSelector: { nodeSelectorTerms: [{ matchExpressions: [{ values: ['node-a'] }] }] } } } });
   });
 
   it('deletes the slices a smaller capacity no longer needs, and the pools of Instances no longer served', () => {

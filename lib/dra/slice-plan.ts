@@ -3,8 +3,9 @@
 // - a device only one node reaches: `nodeName` = that node, written by that node's agent (the
 //   kubelet also deletes a node's slices when it starts or loses the driver, and the agent
 //   writes them again);
-// - a shared device: `nodeSelector` with exactly the Instance's nodes, written by the
-//   controller, the one leader-elected component that sees every node's view of the Instance.
+// - a shared device: `nodeSelector` with exactly the Instance's nodes (by hostname label),
+//   written by the controller, the one leader-elected component that sees every node's view of
+//   the Instance.
 // Capacity N gives N devices, `slot-0` .. `slot-<N-1>`, so N claims can hold the device at
 // once, as N device-plugin slots do; no alpha feature (consumable capacity) is needed.
 // Whenever a pool's content changes, every slice of it is written with the next generation,
@@ -37,7 +38,14 @@ export interface SliceInstance {
   properties: Readonly<Record<string, string>>;
 }
 
-export type NodeAccess = { nodeName: string; owner?: V1OwnerReference } | { nodes: readonly string[] };
+/**
+ * A local device: its node (and the Node as owner). A shared one: its nodes, each selected by its
+ * `kubernetes.io/hostname` label (hostnameOf; the node name when unknown), because a slice's
+ * selector must be one term and a node field selector (metadata.name) takes one value only.
+ */
+export type NodeAccess = { nodeName: string; owner?: V1OwnerReference } | { nodes: readonly string[]; hostnameOf?: (node: string) => string | undefined };
+
+export const HOSTNAME_LABEL = 'kubernetes.io/hostname';
 
 export interface InstanceSlices {
   pool: string;
@@ -52,9 +60,10 @@ export function labelValue(value: string): string {
   return bounded(value, LABEL_VALUE_MAX);
 }
 
-/** Exactly these nodes, by name. */
-export function nodeNamesSelector(nodes: readonly string[]): V1NodeSelector {
-  return { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [...nodes].sort() }] }] };
+/** Exactly these nodes, by their hostname labels. */
+export function nodesSelector(nodes: readonly string[], hostnameOf: (node: string) => string | undefined = () => undefined): V1NodeSelector {
+  const values = [...new Set(nodes.map((n) => hostnameOf(n) ?? n))].sort();
+  return { nodeSelectorTerms: [{ matchExpressions: [{ key: HOSTNAME_LABEL, operator: 'In', values }] }] };
 }
 
 export function instanceSlices(i: SliceInstance, access: NodeAccess, writer: string): InstanceSlices {
@@ -85,7 +94,7 @@ export function instanceSlices(i: SliceInstance, access: NodeAccess, writer: str
       spec: {
         driver: DRA_DRIVER,
         pool: { name: pool, generation: 0, resourceSliceCount: count },
-        ...('nodeName' in access ? { nodeName: access.nodeName } : { nodeSelector: nodeNamesSelector(access.nodes) }),
+        ...('nodeName' in access ? { nodeName: access.nodeName } : { nodeSelector: nodesSelector(access.nodes, access.hostnameOf) }),
         devices,
       },
     });
