@@ -21,12 +21,23 @@ declare module 'vitest' {
     nodeControlUrl: string;
     /** containerd's state dir, where each container's OCI bundle (config.json) lives. */
     containerdStateDir: string;
+    /** Where containerd reads CDI spec files; empty when it has no CDI (Debian's 1.6). */
+    cdiSpecDir: string;
   }
 }
 
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+export default function setup(project: TestProject): Promise<() => Promise<void>> {
+  return startNodeTier(project);
+}
+
+/**
+ * The tier's node, on Debian's containerd, or on the containerd in `containerdBinDir` with CDI
+ * reading spec files from a directory of this run (the DRA tier: containerd 2).
+ */
+export async function startNodeTier(project: TestProject, containerdBinDir?: string): Promise<() => Promise<void>> {
   const dir = mkdtempSync(join(tmpdir(), 'akri-ts-node-'));
-  const cluster = await startClusterWithNode(dir, 'akri-ts-node-0').catch((err: Error) => {
+  const runtime = containerdBinDir ? { binDir: containerdBinDir, cdiSpecDir: join(dir, 'cdi') } : undefined;
+  const cluster = await startClusterWithNode(dir, 'akri-ts-node-0', runtime).catch((err: Error) => {
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`the real node could not be started: ${err.message}`);
   });
@@ -53,6 +64,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('brokerImage', node.images?.broker.ref ?? '');
   project.provide('nodeControlUrl', control.url);
   project.provide('containerdStateDir', node.containerd.paths.state);
+  project.provide('cdiSpecDir', runtime?.cdiSpecDir ?? '');
   return async () => {
     await control.close();
     await cluster.stop();

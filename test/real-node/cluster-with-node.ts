@@ -7,6 +7,7 @@ import { loadKubeConfig } from '../../lib/kube/kube-config.ts';
 import { ensureKubeBinaries } from '../../cli/start/control-plane/binaries.ts';
 import { ControlPlane, type ControlPlaneEndpoints } from '../../cli/start/control-plane/control-plane.ts';
 import { pkiPaths } from '../../cli/start/control-plane/pki.ts';
+import type { ContainerdRuntime } from './containerd.ts';
 import { RealNode, type RealNodeTimings } from './real-node.ts';
 
 export interface ClusterWithNode {
@@ -18,7 +19,7 @@ export interface ClusterWithNode {
   stop(): Promise<void>;
 }
 
-export async function startClusterWithNode(dir: string, nodeName: string): Promise<ClusterWithNode> {
+export async function startClusterWithNode(dir: string, nodeName: string, containerdRuntime?: ContainerdRuntime): Promise<ClusterWithNode> {
   const plane = new ControlPlane({
     dir: join(dir, 'control-plane'),
     apiserverArgs: ['--kubelet-preferred-address-types=InternalIP'],
@@ -43,6 +44,7 @@ export async function startClusterWithNode(dir: string, nodeName: string): Promi
       server: endpoints.server,
       ca: { cert: pki.caCert, key: pki.caKey },
       kubeletBinary: join(binDir, 'kubelet'),
+      containerdRuntime,
     });
     t = Date.now();
     const timings = await node.start();
