@@ -8,6 +8,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readSnapshot } from '../../cli/status/cluster-snapshot.ts';
 import { BrokerController } from '../../controller/broker-controller.ts';
 import { DebugEchoAvailability } from '../../discovery-handlers/debug-echo/availability.ts';
 import { poolName } from '../../lib/dra/pool-names.ts';
@@ -146,6 +147,17 @@ describe('DRA with the real scheduler', () => {
     const placed = pods.find((p) => schedulingOf(p).node) as V1Pod;
     // Capacity 1: the second pod waits rather than take alpha, which is free.
     expect(allocationOf(claims, placed)).toEqual({ pool: poolName({ namespace: cluster.namespace, name: beta?.metadata.name ?? '' }), device: 'slot-0' });
+  });
+
+  it('akri-ts status shows the slices of DRA Configurations and the claims on their devices', async () => {
+    const snapshot = await readSnapshot(cluster.kc);
+    const sensors = (await listInstances(cluster.kc, cluster.namespace, 'sensors')).map((i) => poolName({ namespace: cluster.namespace, name: i.metadata.name ?? '' }));
+    expect(snapshot.configurations.find((c) => c.namespace === cluster.namespace && c.name === 'sensors')?.allocation).toBe('DRA');
+    expect(snapshot.slices?.filter((s) => sensors.includes(s.pool)).map((s) => s.nodes)).toEqual([[names[0], names[1]].sort(), [names[0], names[1]].sort()]);
+    const claims = snapshot.claims?.filter((c) => c.namespace === cluster.namespace && c.name.startsWith('beta-user-')) ?? [];
+    expect(claims.map((c) => c.state).sort()).toEqual(['allocated', 'pending']);
+    const beta = snapshot.instances.filter((i) => i.namespace === cluster.namespace && i.configuration === 'sensors').map((i) => i.slotsUsed).sort();
+    expect(beta).toEqual([0, 1]);
   });
 
   it('writes nothing while nothing changes', async () => {
