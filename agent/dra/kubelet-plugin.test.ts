@@ -38,7 +38,8 @@ const allocated: ResourceClaim = {
   status: { allocation: { devices: { results: [{ request: 'udev', driver: DRA_DRIVER, pool: poolName(instance), device: 'slot-0' }] } } },
 };
 
-describe('the DRA kubelet plugin', () => {
+// Sockets, gRPC and file writes on a shared, busy machine: generous per-test timeouts.
+describe('the DRA kubelet plugin', { timeout: 30_000 }, () => {
   let dir: string;
   let kubelet: DraKubeletStandIn;
   let plugin: KubeletPlugin | undefined;
