@@ -1,16 +1,17 @@
 // A stand-in for the kubelet's DRA side (pkg/kubelet/pluginmanager + cm/dra, Kubernetes 1.34),
 // for fast tests: it follows what a DRA driver must satisfy, and no more.
-// - The plugin watcher scans <kubelet-dir>/plugins_registry for sockets (the kubelet uses
-//   inotify plus a scan at start); for each new one it calls Registration.GetInfo, accepts only
+// - The plugin watcher watches <kubelet-dir>/plugins_registry with inotify (fs.watch), as the
+//   kubelet does, and also scans it; for each new socket it calls Registration.GetInfo, accepts only
 //   type "DRAPlugin", picks the first of the plugin's supported_versions the kubelet serves
 //   ("v1.DRAPlugin", "v1beta1.DRAPlugin"), dials the endpoint and answers
 //   NotifyRegistrationStatus (plugin_registered false, with the reason, when it refuses).
-// - A socket that disappears unregisters the driver.
+// - A socket that disappears unregisters the driver; an inotify event on a registered socket
+//   registers it again (the kubelet's reconciler re-registers a socket whose timestamp changed).
 // - prepare()/unprepare() call NodePrepareResources/NodeUnprepareResources on the driver, as the
 //   kubelet does for a pod's claims, and time each call from here.
 // - restart() forgets every registration (sockets stay, as with the real kubelet) and scans again.
 import { credentials } from '@grpc/grpc-js';
-import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import type { Claim } from '../../lib/proto/generated/k8s/io/kubelet/pkg/apis/dra/v1/Claim.ts';
 import type { DRAPluginClient } from '../../lib/proto/generated/k8s/io/kubelet/pkg/apis/dra/v1/DRAPlugin.ts';
@@ -40,8 +41,13 @@ export interface DraKubeletStandInOptions {
 export class DraKubeletStandIn {
   readonly registryDir: string;
   private readonly drivers = new Map<string, RegisteredDriver>();
-  /** Sockets seen (registered or refused), so each is tried once while it exists. */
+  /**
+   * Sockets seen (registered or refused), so each is tried once while it exists; an inotify
+   * event on a socket (deleted, or made again, which polling alone could miss: the new file may
+   * get the old inode) makes it new again.
+   */
   private readonly seen = new Set<string>();
+  private watcher: FSWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
   private scanning = false;
   private readonly rpcTimeoutMs: number;
@@ -57,11 +63,23 @@ export class DraKubeletStandIn {
   }
 
   start(): void {
+    this.watcher = watch(this.registryDir, (_event, file) => {
+      if (!file) return;
+      const socket = join(this.registryDir, file.toString());
+      this.seen.delete(socket);
+      for (const [name, d] of this.drivers) {
+        if (d.socket !== socket) continue;
+        d.client.close();
+        this.drivers.delete(name);
+      }
+      void this.scan();
+    });
     this.timer = setInterval(() => void this.scan(), this.o.pollMs ?? 100);
     void this.scan();
   }
 
   stop(): void {
+    this.watcher?.close();
     clearInterval(this.timer);
     for (const d of this.drivers.values()) d.client.close();
     this.drivers.clear();
@@ -150,7 +168,9 @@ export class DraKubeletStandIn {
       let error: string | undefined;
       if (info.type !== 'DRAPlugin') error = `plugin type ${info.type} is not DRAPlugin`;
       else if (!service) error = `none of the services supported by the plugin (${JSON.stringify(info.supportedVersions)}) are supported by the kubelet`;
-      else if (this.drivers.has(info.name) && this.drivers.get(info.name)?.info.endpoint === info.endpoint) error = `endpoint ${info.endpoint} already registered for DRA driver ${info.name}`;
+      else if (this.drivers.get(info.name)?.info.endpoint === info.endpoint && this.drivers.get(info.name)?.socket !== socket) {
+        error = `endpoint ${info.endpoint} already registered for DRA driver ${info.name}`;
+      }
       if (!error && service) {
         const DRAPlugin = draProto().DRAPlugin;
         const client = new DRAPlugin(`unix:${info.endpoint}`, credentials.createInsecure()) as DRAPluginClient;
