@@ -36,6 +36,8 @@ export interface DraClaimBackend {
 
 export interface KubeletPluginOptions {
   kubeletDir: string;
+  /** The driver name to register (default akri.sh; the benchmark's do-nothing plugin uses another). */
+  driver?: string;
   backend: DraClaimBackend;
   log: Logger;
   /** Called with the kubelet's verdict on our registration. */
@@ -44,12 +46,12 @@ export interface KubeletPluginOptions {
   pollMs?: number;
 }
 
-export function draSocketPath(kubeletDir: string): string {
-  return join(kubeletDir, 'plugins', DRA_DRIVER, 'dra.sock');
+export function draSocketPath(kubeletDir: string, driver = DRA_DRIVER): string {
+  return join(kubeletDir, 'plugins', driver, 'dra.sock');
 }
 
-export function registrationSocketPath(kubeletDir: string): string {
-  return join(kubeletDir, 'plugins_registry', `${DRA_DRIVER}-reg.sock`);
+export function registrationSocketPath(kubeletDir: string, driver = DRA_DRIVER): string {
+  return join(kubeletDir, 'plugins_registry', `${driver}-reg.sock`);
 }
 
 async function bind(server: Server, path: string): Promise<void> {
@@ -66,13 +68,16 @@ export class KubeletPlugin {
   private rebinding = false;
   private running = false;
 
+  private readonly driver: string;
+
   constructor(private readonly o: KubeletPluginOptions) {
-    this.draSocket = draSocketPath(o.kubeletDir);
-    this.registrationSocket = registrationSocketPath(o.kubeletDir);
+    this.driver = o.driver ?? DRA_DRIVER;
+    this.draSocket = draSocketPath(o.kubeletDir, this.driver);
+    this.registrationSocket = registrationSocketPath(o.kubeletDir, this.driver);
   }
 
   async start(): Promise<void> {
-    mkdirSync(join(this.o.kubeletDir, 'plugins', DRA_DRIVER), { recursive: true });
+    mkdirSync(join(this.o.kubeletDir, 'plugins', this.driver), { recursive: true });
     mkdirSync(join(this.o.kubeletDir, 'plugins_registry'), { recursive: true });
     this.draServer = this.serveDra();
     await bind(this.draServer, this.draSocket);
@@ -124,13 +129,13 @@ export class KubeletPlugin {
 
   private async serveRegistration(): Promise<void> {
     const server = new Server();
-    const info: PluginInfo = { type: PLUGIN_TYPE, name: DRA_DRIVER, endpoint: this.draSocket, supportedVersions: DRA_SERVICES };
+    const info: PluginInfo = { type: PLUGIN_TYPE, name: this.driver, endpoint: this.draSocket, supportedVersions: DRA_SERVICES };
     server.addService(pluginRegistrationProto().Registration.service, {
       GetInfo: (_call: ServerUnaryCall<unknown, PluginInfo>, cb: sendUnaryData<PluginInfo>) => cb(null, info),
       NotifyRegistrationStatus: (call: ServerUnaryCall<RegistrationStatus__Output, RegistrationStatusResponse>, cb: sendUnaryData<RegistrationStatusResponse>) => {
         const { pluginRegistered, error } = call.request;
-        if (pluginRegistered) this.o.log.info('registered with the kubelet as DRA driver', { driver: DRA_DRIVER });
-        else this.o.log.warn('the kubelet refused the DRA plugin registration', { driver: DRA_DRIVER, error });
+        if (pluginRegistered) this.o.log.info('registered with the kubelet as DRA driver', { driver: this.driver });
+        else this.o.log.warn('the kubelet refused the DRA plugin registration', { driver: this.driver, error });
         this.o.onRegistration?.(pluginRegistered, error);
         cb(null, {});
       },
