@@ -3,14 +3,13 @@
 // made-up device at once: no API read, no CDI file, no checkpoint. The dra benchmark runs it in
 // its own process next to the agent and prepares each claim on it right after the real one, so
 // NodePrepareResources of a plugin with no work is timed on the same machine at the same moment.
-// tsx bench/floor-dra-plugin.ts --kubelet-dir DIR
+// tsx bench/floor-dra-plugin.ts --kubelet-dir DIR [--driver floor.bench.example]
 import { KubeletPlugin } from '../agent/dra/kubelet-plugin.ts';
 import { Logger } from '../lib/observability/logger.ts';
 import { parseBenchArgs } from './benchmark.ts';
 
-export const FLOOR_DRIVER = 'floor.bench.example';
-
 const args = parseBenchArgs(process.argv.slice(2));
+const FLOOR_DRIVER = args.string('driver', 'floor.bench.example');
 const kubeletDir = args.string('kubelet-dir', '');
 if (!kubeletDir) throw new Error('--kubelet-dir (the kubelet root, with plugins_registry/) is required');
 const plugin = new KubeletPlugin({
