@@ -4,7 +4,7 @@
 // kube-apiserver (+ scheduler and controller-manager) started once per run.
 import { defineConfig } from 'vitest/config';
 
-const everywhere = '{agent,controller,discovery-handlers,crds,lib,cli,simulators,test}/**';
+const everywhere = '{agent,controller,discovery-handlers,crds,dashboards,lib,cli,simulators,test}/**';
 
 export default defineConfig({
   test: {

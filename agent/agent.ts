@@ -11,6 +11,7 @@ import type { Logger } from '../lib/observability/logger.ts';
 import { WorkQueue } from '../lib/reconcile/work-queue.ts';
 import { ConfigurationReconciler } from './configuration/configuration-reconciler.ts';
 import { ReferencedObjects } from './configuration/referenced-objects.ts';
+import type { NamespaceGrant } from './configuration/reference-policy.ts';
 import { embeddedEndpoint, HandlerRegistry } from './handlers/handler-registry.ts';
 import { serveRegistration, type RegistrationServer } from './handlers/registration-server.ts';
 import { AgentApi } from './kube/agent-api.ts';
@@ -57,6 +58,13 @@ export interface AgentOptions {
   /** An unserved akri.sh/* entry of this Node reading 0 this long is removed (default 5.5 min; 0: never). */
   staleResourceGraceMs?: number;
   staleResourcePollMs?: number;
+  /**
+   * Namespaces besides its own whose Secrets and ConfigMaps a Configuration's discoveryProperties
+   * may name (none by default: a reference elsewhere is refused with an Event).
+   */
+  namespaceGrants?: readonly NamespaceGrant[];
+  /** GID that owns the handlers directory and registration socket (the handlers' group); unset: the agent's own. */
+  socketGroup?: number;
 }
 
 export const DEFAULT_GRACE_PERIOD_SECONDS = 60;
@@ -152,6 +160,7 @@ export class Agent {
       writeConcurrency: o.writeConcurrency ?? 16,
       maxBackoffMs: o.maxStreamBackoffMs,
       devicesSeen: this.devicePlugins ? (d) => this.devicePlugins?.devicesSeen(d) : undefined,
+      namespaceGrants: o.namespaceGrants,
     });
   }
 
@@ -162,7 +171,7 @@ export class Agent {
   async start(): Promise<void> {
     if (this.o.metricsPort !== undefined) this.metricsServer = await serveMetrics(this.o.registry, this.o.metricsPort, this.o.metricsHost);
     for (const h of this.o.embeddedHandlers ?? []) this.handlers.add(embeddedEndpoint(h));
-    this.registration = await serveRegistration(this.o.handlersDir, this.handlers, this.log);
+    this.registration = await serveRegistration(this.o.handlersDir, this.handlers, this.log, this.o.socketGroup);
     // Devices from the checkpoint are served before the API server has answered: an agent
     // restarted while it is away keeps the node's pods supplied.
     await this.devicePlugins?.start();

@@ -8,11 +8,13 @@ import type { KubeAccess } from '../lib/kube/raw-request.ts';
 import { Agent, DEFAULT_GRACE_PERIOD_SECONDS, DEFAULT_SLOT_RECLAIM_GRACE_MS } from './agent.ts';
 import { LiteKubeConfig, UnsupportedKubeConfig } from '../lib/kube/lite-kube-config.ts';
 import { DEFAULT_STALE_RESOURCE_GRACE_MS } from './device-plugin/stale-resources.ts';
+import { parseNamespaceGrants } from './configuration/reference-policy.ts';
 
 const BOOLEAN_FLAGS = new Set(['debug-echo-shared', 'help']);
 const VALUE_FLAGS = new Set([
   'node', 'handlers-dir', 'kubeconfig', 'metrics-port', 'instance-grace-period', 'namespace', 'embed',
   'kubelet-dir', 'state-dir', 'slot-reclaim-grace', 'slot-reclaim-poll', 'stale-resource-grace',
+  'allow-cross-namespace-references', 'socket-group',
 ]);
 
 /** Reads `--name value` and `--name=value`; anything unknown is a usage error, not ignored. */
@@ -43,6 +45,9 @@ function parseFlags(argv: string[]): Map<string, string> | string {
 const usage = `usage: akri-ts agent [flags]     (flags win over environment variables)
   --node <name>                 NODE_NAME / AGENT_NODE_NAME (required)
   --handlers-dir <dir>          DISCOVERY_HANDLERS_DIRECTORY (default /var/lib/akri)
+  --socket-group <gid>          AGENT_SOCKET_GROUP (default: the agent's own group): the group that
+                                owns the handlers directory (0750) and agent-registration.sock
+                                (0660), i.e. the group non-root handlers run with
   --kubeconfig <path>           KUBECONFIG (default: in-cluster, then ~/.kube/config)
   --metrics-port <port>         METRICS_PORT (default 8080; 0 = any free port)
   --instance-grace-period <s>   INSTANCE_GRACE_PERIOD_SECONDS (default 60)
@@ -62,6 +67,11 @@ const usage = `usage: akri-ts agent [flags]     (flags win over environment vari
                                 of this Node that no plugin serves and that read 0 this long is
                                 removed (the kubelet keeps them at 0 forever); 0 never removes.
                                 Keep it above the kubelet's 5-minute endpoint grace.
+  --allow-cross-namespace-references <from>=<to>,...
+                                AGENT_CROSS_NAMESPACE_REFERENCES (default none): a Configuration
+                                in namespace <from> (* = any) may read Secrets and ConfigMaps of
+                                <to> in discoveryProperties. Without a grant only its own
+                                namespace is read; other references are refused with an Event.
   AKRI_LOG_LEVEL                debug, info, warn or error (default info)
 Flags take their value as "--flag value" or "--flag=value".
 `;
@@ -118,6 +128,17 @@ const seconds = (name: string, env: string, fallback: number): number => {
   }
   return v;
 };
+const grants = parseNamespaceGrants(flag('allow-cross-namespace-references') ?? process.env.AGENT_CROSS_NAMESPACE_REFERENCES ?? '');
+if ('error' in grants) {
+  log.error(`--allow-cross-namespace-references: ${grants.error}`);
+  process.exit(2);
+}
+const socketGroupText = flag('socket-group') ?? process.env.AGENT_SOCKET_GROUP;
+const socketGroup = socketGroupText === undefined || socketGroupText === '' ? undefined : Number(socketGroupText);
+if (socketGroup !== undefined && !(Number.isInteger(socketGroup) && socketGroup >= 0)) {
+  log.error(`--socket-group: expected a numeric group id, got "${socketGroupText ?? ''}"`);
+  process.exit(2);
+}
 const agent = new Agent({
   kubeletDir: kubeletDir === 'none' ? undefined : kubeletDir,
   stateDir: flag('state-dir') ?? process.env.AGENT_STATE_DIR ?? '/var/lib/akri/state',
@@ -133,8 +154,15 @@ const agent = new Agent({
   defaultGracePeriodSeconds: Number(flag('instance-grace-period') ?? process.env.INSTANCE_GRACE_PERIOD_SECONDS ?? DEFAULT_GRACE_PERIOD_SECONDS),
   namespace: flag('namespace') ?? process.env.AGENT_NAMESPACE,
   embeddedHandlers: embedded,
+  namespaceGrants: grants,
+  socketGroup,
 });
-await agent.start();
+try {
+  await agent.start();
+} catch (err) {
+  log.error(`the agent could not start: ${(err as Error).message}`);
+  process.exit(1);
+}
 log.info('metrics', { port: agent.metricsPort });
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.on(sig, () => void agent.stop().then(() => process.exit(0)));

@@ -9,13 +9,15 @@ import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { loadKubeConfig } from '../lib/kube/kube-config.ts';
 import { installCrds } from '../lib/kube/install-crds.ts';
-import { ControlPlane } from './start/control-plane/control-plane.ts';
-import { startDemoDevices, type RunningDemo } from './start/demo/demo-devices.ts';
+import { ControlPlane, controlPlaneComponents, type ControlPlaneEndpoints } from './start/control-plane/control-plane.ts';
+import { startDemoDevices } from './start/demo/demo-devices.ts';
 import { demoConfigurations } from './start/demo/demo-configurations.ts';
 import { NodeHeartbeat } from './start/node-heartbeat.ts';
 import { OperatorProcesses } from './start/operator-processes.ts';
 import { LiveView } from './start/live-view.ts';
 import { applyConfiguration } from './start/apply-configuration.ts';
+import { runStartupSteps, StartupInterrupted, type StartupStep } from './start/startup-steps.ts';
+import { kubeBinariesStep } from './start/kube-binaries-step.ts';
 
 const DEMO_HANDLERS = ['opcua', 'onvif', 'modbus', 'udev'];
 
@@ -25,10 +27,15 @@ function say(line: string): void {
 
 /** Things to stop on Ctrl-C, last started first. */
 const cleanups: { what: string; stop: () => Promise<void> | void }[] = [];
+/** Ctrl-C during the start-up steps: they fail at once and hand the terminal back. */
+const interrupt = new AbortController();
+let startup: Promise<unknown> = Promise.resolve();
 let stopping = false;
 async function stopAll(signal: string, code = 0): Promise<void> {
   if (stopping) return;
   stopping = true;
+  interrupt.abort();
+  await startup.catch(() => undefined);
   say(`\n${signal}: stopping...`);
   for (const { what, stop } of cleanups.reverse()) {
     try {
@@ -50,53 +57,112 @@ const cacheDir = process.env.AKRI_TS_CACHE ?? join(process.env.XDG_CACHE_HOME ??
 /** A node name the API server accepts: lowercase DNS-1123. */
 const nodeName = (process.env.NODE_NAME ?? hostname()).toLowerCase().replace(/[^a-z0-9.-]/g, '-');
 
-function runOperator(kubeconfig: string, dir: string, logDir: string, embed: string[]): void {
-  const operator = new OperatorProcesses({ kubeconfig, nodeName, embed, dir, logDir });
-  operator.start();
-  cleanups.push({ what: 'the agent and the controller', stop: () => operator.stop() });
-  say(`Started the controller and an agent for node ${nodeName} (handlers: ${embed.join(', ')}). Logs: ${logDir}`);
+/** Problems seen outside the cluster (the node heartbeat failing): the live view lists them. */
+const localProblems: string[] = [];
+function noteProblem(message: string): void {
+  localProblems.push(`${new Date().toISOString().slice(11, 19)} ${message}`);
+  if (localProblems.length > 3) localProblems.shift();
+}
+
+/** Runs start-up steps; Ctrl-C abandons them (stopAll waits for the terminal to be given back). */
+function steps(list: StartupStep[]): Promise<void> {
+  const run = runStartupSteps(list, { signal: interrupt.signal });
+  startup = run;
+  return run;
+}
+
+function operatorStep(kubeconfig: string, dir: string, logDir: string, embed: string[]): StartupStep {
+  return {
+    title: `Controller and agent for node ${nodeName}`,
+    async run(step) {
+      const operator = new OperatorProcesses({ kubeconfig, nodeName, embed, dir, logDir });
+      operator.start();
+      cleanups.push({ what: 'the agent and the controller', stop: () => operator.stop() });
+      step.title(`Started the controller and an agent for node ${nodeName} (handlers: ${embed.join(', ')}). Logs: ${logDir}`);
+    },
+  };
 }
 
 async function againstConfiguredCluster(kubeconfig: string): Promise<{ kc: KubeConfig; header: string[] }> {
   const kc = loadKubeConfig(kubeconfig);
   const server = kc.getCurrentCluster()?.server ?? 'unknown server';
-  say(`Using the cluster in KUBECONFIG (${server}).`);
-  await installCrds(kc);
-  say('Installed the akri.sh CRDs: configurations.akri.sh (akric) and instances.akri.sh (akrii).');
   const dir = join(cacheDir, 'operator');
-  runOperator(kubeconfig, dir, join(dir, 'logs'), ['debugEcho', 'onvif', 'opcua', 'udev', 'modbus']);
+  say(`Using the cluster in KUBECONFIG (${server}).`);
+  await steps([
+    {
+      title: 'akri.sh CRDs',
+      async run(step) {
+        await installCrds(kc);
+        step.title('Installed the akri.sh CRDs: configurations.akri.sh (akric) and instances.akri.sh (akrii).');
+      },
+    },
+    operatorStep(kubeconfig, dir, join(dir, 'logs'), ['debugEcho', 'onvif', 'opcua', 'udev', 'modbus']),
+  ]);
   return { kc, header: [`akri-ts against ${server}, agent for node ${nodeName}`, 'Apply a Configuration with kubectl to see its Instances here.'] };
 }
 
 async function localDemo(): Promise<{ kc: KubeConfig; header: string[] }> {
   const dir = join(cacheDir, 'local-cluster');
-  const plane = new ControlPlane({ dir, progress: (line) => say(`  ${line}`) });
-  cleanups.push({ what: 'the local control plane', stop: () => plane.stop() });
-  say('Starting a local control plane (etcd, kube-apiserver, kube-scheduler, kube-controller-manager)...');
-  const started = Date.now();
-  const endpoints = await plane.start();
-  const kc = loadKubeConfig(endpoints.kubeconfig);
-  await installCrds(kc);
-  say(`Control plane ready in ${((Date.now() - started) / 1000).toFixed(1)} s at ${endpoints.server}, akri.sh CRDs installed.`);
-
-  const heartbeat = new NodeHeartbeat(kc, nodeName, (message) => say(message));
-  await heartbeat.start();
-  cleanups.push({ what: `the heartbeat of node ${nodeName}`, stop: () => heartbeat.stop() });
-  say(`Registered node ${nodeName}, kept Ready by a heartbeat (no kubelet runs here).`);
-
-  runOperator(endpoints.kubeconfig, dir, endpoints.logDir, DEMO_HANDLERS);
-
-  say('Starting demo devices on loopback...');
-  const demo: RunningDemo = await startDemoDevices(join(dir, 'demo'), (line) => say(`  ${line}`));
-  cleanups.push({ what: 'the demo devices', stop: () => demo.stop() });
-  for (const c of demoConfigurations(demo.endpoints)) await applyConfiguration(kc, c);
-  say(`Applied ${DEMO_HANDLERS.length} Configurations, one per handler.`);
+  let endpoints: ControlPlaneEndpoints | undefined;
+  let kc: KubeConfig | undefined;
+  const cluster = (): { endpoints: ControlPlaneEndpoints; kc: KubeConfig } => {
+    if (!endpoints || !kc) throw new Error('the control plane has not started');
+    return { endpoints, kc };
+  };
+  say(`akri-ts local demo on node ${nodeName} (state in ${dir})`);
+  await steps([
+    kubeBinariesStep(controlPlaneComponents()),
+    {
+      title: 'Local control plane: etcd, kube-apiserver, kube-scheduler, kube-controller-manager',
+      async run(step) {
+        const states = new Map<string, string>();
+        const plane = new ControlPlane({
+          dir,
+          onComponent(name, state) {
+            states.set(name, state === 'healthy' ? `${name} ✔` : `${name} starting`);
+            step.progress([...states.values()].join(' · '));
+          },
+        });
+        cleanups.push({ what: 'the local control plane', stop: () => plane.stop() });
+        const started = Date.now();
+        endpoints = await plane.start();
+        kc = loadKubeConfig(endpoints.kubeconfig);
+        step.progress('installing the akri.sh CRDs');
+        await installCrds(kc);
+        step.title(`Control plane ready in ${((Date.now() - started) / 1000).toFixed(1)} s at ${endpoints.server}, akri.sh CRDs installed`);
+      },
+    },
+    {
+      title: `Node ${nodeName}`,
+      async run(step) {
+        const heartbeat = new NodeHeartbeat(cluster().kc, nodeName, noteProblem);
+        await heartbeat.start();
+        cleanups.push({ what: `the heartbeat of node ${nodeName}`, stop: () => heartbeat.stop() });
+        step.title(`Registered node ${nodeName}, kept Ready by a heartbeat (no kubelet runs here)`);
+      },
+    },
+    {
+      title: 'Controller and agent',
+      run: (step) => operatorStep(cluster().endpoints.kubeconfig, dir, cluster().endpoints.logDir, DEMO_HANDLERS).run(step),
+    },
+    {
+      title: 'Demo devices on loopback',
+      async run(step) {
+        const demo = await startDemoDevices(join(dir, 'demo'), (line) => step.progress(line));
+        cleanups.push({ what: 'the demo devices', stop: () => demo.stop() });
+        step.progress('applying one Configuration per handler');
+        for (const c of demoConfigurations(demo.endpoints)) await applyConfiguration(cluster().kc, c);
+        step.title(`Demo devices on loopback (OPC UA server and LDS, ONVIF camera, Modbus TCP unit; udev: /dev/null, /dev/zero), one Configuration per handler`);
+      },
+    },
+  ]);
+  const { endpoints: ep, kc: client } = cluster();
   return {
-    kc,
+    kc: client,
     header: [
-      `akri-ts local demo: node ${nodeName}, API server ${endpoints.server}`,
-      `kubectl: export KUBECONFIG=${endpoints.kubeconfig} PATH=${endpoints.binDir}:$PATH`,
-      `Logs: ${endpoints.logDir}. Broker Pods stay Pending: no kubelet runs containers here.`,
+      `akri-ts local demo: node ${nodeName}, API server ${ep.server}`,
+      `kubectl: export KUBECONFIG=${ep.kubeconfig} PATH=${ep.binDir}:$PATH`,
+      `Logs: ${ep.logDir}. Broker Pods stay Pending: no kubelet runs containers here.`,
     ],
   };
 }
@@ -104,10 +170,13 @@ async function localDemo(): Promise<{ kc: KubeConfig; header: string[] }> {
 try {
   const kubeconfig = process.env.KUBECONFIG;
   const { kc, header } = kubeconfig ? await againstConfiguredCluster(kubeconfig) : await localDemo();
-  const view = new LiveView(kc, () => header);
+  const view = new LiveView(kc, () => header, () => localProblems);
   cleanups.push({ what: 'the live view', stop: () => view.stop() });
   view.start();
 } catch (err) {
-  process.stderr.write(`akri-ts: ${(err as Error).message}\n`);
-  await stopAll('error', 1);
+  // Interrupted: stopAll is already at work.
+  if (!(err instanceof StartupInterrupted) && !interrupt.signal.aborted) {
+    process.stderr.write(`akri-ts: ${(err as Error).message}\n`);
+    await stopAll('error', 1);
+  }
 }

@@ -81,8 +81,10 @@ export class BrokerController {
     this.metrics = new ControllerMetrics(options.registry, () => this.brokerPods());
     this.events = new EventRecorder(options.kc, 'akri-controller', options.identity, () => new Date(this.clock.now()));
     const ns = options.namespace ? `/namespaces/${options.namespace}` : '';
-    const cache = <T extends KubeObject>(resource: string, path: string, extra: { labelSelector?: string; indexLabels?: string[] }, onEvent: (type: string, obj: T, old: T | undefined) => void) =>
-      new WatchCache<T>({
+    const cache = <T extends KubeObject>(resource: string, path: string, extra: { labelSelector?: string; indexLabels?: string[] }, onEvent: (type: string, obj: T, old: T | undefined) => void) => {
+      // At 0 from the start: a dashboard's rate() of relists then has a series before the first one.
+      this.metrics.relists.inc({ resource }, 0);
+      return new WatchCache<T>({
         kc: options.kc,
         path,
         logger: this.log.child({ resource }),
@@ -95,6 +97,7 @@ export class BrokerController {
         onRelist: () => this.metrics.relists.inc({ resource }),
         ...extra,
       });
+    };
     const akri = `/apis/${AKRI_API_VERSION}${ns}`;
     this.configurations = cache<Configuration>('configurations', `${akri}/${CONFIGURATION_PLURAL}`, {}, (_t, c) => {
       this.onConfiguration(c);

@@ -16,6 +16,9 @@ if (!name || name === '--help' || name === '-h') {
 handlers: ${HANDLER_NAMES.join(', ')}
 environment:
   DISCOVERY_HANDLERS_DIRECTORY  where the agent's registration socket is and <name>.sock is served (default /var/lib/akri)
+  DISCOVERY_HANDLER_SOCKET_DIRECTORY
+                                serve <name>.sock here instead (made 0750): a non-root handler's own
+                                directory inside the agent's (the chart: <handlers dir>/<name>)
   POD_IP                        serve on <POD_IP>:DISCOVERY_HANDLER_PORT instead, registered as a network endpoint
   DISCOVERY_HANDLER_PORT        port for POD_IP (default 10000)
   DEBUG_ECHO_INSTANCES_SHARED   debugEcho: report devices as shared (default false)
@@ -31,6 +34,7 @@ try {
   const podIp = process.env.POD_IP;
   const running = await runHandler(handler, {
     dir,
+    socketDir: process.env.DISCOVERY_HANDLER_SOCKET_DIRECTORY || undefined,
     tcp: podIp ? { host: podIp, port: Number(process.env.DISCOVERY_HANDLER_PORT ?? 10000) } : undefined,
     onRegistered: () => log.info('registered with the agent', { dir }),
   });

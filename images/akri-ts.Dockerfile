@@ -36,9 +36,10 @@ WORKDIR /app
 COPY --from=build /src/package.json ./
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist ./
-# Non-root by default (the controller and the hook run as this user). The agent and the handler
-# DaemonSets set runAsUser: 0 in the chart, because the kubelet's device-plugin directory and
-# the handlers' socket directory on the host are root-only.
+# Non-root by default (the controller, the hook and the debugEcho, onvif, opcua and modbus
+# handlers run as this user). The agent, and the udev, modbusRtu and ble handlers, set
+# runAsUser: 0 in the chart (the kubelet's device-plugin directory is root-only; the templates
+# say why for each). The handlers' init container uses coreutils' install(1) from the base image.
 USER 65532:65532
 ENV NODE_ENV=production
 ENTRYPOINT ["node", "/app/cli/akri-ts.js"]

@@ -20,7 +20,8 @@ import { problemEventReporter } from '../discovery/problem-events.ts';
 import type { ReferencedObjects } from './referenced-objects.ts';
 import type { DeviceExtras } from '../device-plugin/slot-ledger.ts';
 import { deviceHash, instanceName } from '../../lib/naming/instance-name.ts';
-import { referencedObjects, requestFingerprint, resolveProperties } from './resolve-properties.ts';
+import { referencedObjects, refuseForeignReferences, requestFingerprint, resolveProperties } from './resolve-properties.ts';
+import type { NamespaceGrant } from './reference-policy.ts';
 
 export interface ReconcilerDeps {
   node: string;
@@ -42,13 +43,16 @@ export interface ReconcilerDeps {
   maxBackoffMs?: number;
   /** The mounts and device specs of each Instance's device, from the latest snapshots. */
   devicesSeen?: (devices: Map<string, DeviceExtras>) => void;
+  /** Namespaces besides its own that a Configuration's discoveryProperties may read. */
+  namespaceGrants?: readonly NamespaceGrant[];
 }
 
 interface KeyState {
   session?: DiscoverySession;
   fingerprint?: string;
   missingSince: Map<string, number>;
-  reportedState?: NodeDiscoveryStatus['state'];
+  /** The state (and, for a refused reference, which) last reported with an Event. */
+  reportedState?: string;
   isShared: string;
 }
 
@@ -89,12 +93,14 @@ export class ConfigurationReconciler {
     }
     if (!(cfg.metadata.finalizers ?? []).includes(this.d.node)) await this.setConfigurationFinalizer(namespace, name, true);
 
-    // Discovery properties, from the watched Secrets and ConfigMaps.
+    // Discovery properties, from the watched Secrets and ConfigMaps. A reference to a namespace
+    // the Configuration may not read refuses it before any object is watched or read.
     const props = cfg.spec.discoveryHandler.discoveryProperties;
-    const refs = referencedObjects(props);
+    const refusal = refuseForeignReferences(props, namespace, this.d.namespaceGrants ?? []);
+    const refs = refusal ? [] : referencedObjects(props, namespace);
     this.d.referenced.track(key, refs);
     if (refs.some((r) => !this.d.referenced.lookup(r).synced)) return; // woken again once known
-    const resolution = resolveProperties(props, (r) => this.d.referenced.lookup(r).object);
+    const resolution = refusal ?? resolveProperties(props, namespace, (r) => this.d.referenced.lookup(r).object);
     const handler = cfg.spec.discoveryHandler.name;
     const details = cfg.spec.discoveryHandler.discoveryDetails ?? '';
     if (!resolution.ok) {
@@ -167,6 +173,7 @@ export class ConfigurationReconciler {
     if (shared !== st.isShared) this.d.metrics.instanceCount.remove({ configuration: name, is_shared: st.isShared });
     st.isShared = shared;
     this.d.metrics.instanceCount.set({ configuration: name, is_shared: shared }, plan.instanceCount);
+    this.d.metrics.discoveredDevices.set({ configuration: name }, plan.instanceCount - plan.missingSince.size);
 
     // Status, and an Event when the node's state turns bad.
     const entry = nodeStatus({
@@ -174,22 +181,35 @@ export class ConfigurationReconciler {
       handler,
       generation: cfg.metadata.generation,
       propertiesError: resolution.ok ? undefined : resolution.message,
+      propertiesReason: resolution.ok ? undefined : resolution.reason,
       endpoints: views,
       instances: plan.instanceCount,
+      // Listed so `akri-ts status` can say which devices are about to go; `since` does not
+      // change while a device stays missing, so this is written when one goes and comes back.
+      inGrace: [...plan.missingSince].map(([instance, since]) => ({
+        instance,
+        since: new Date(since).toISOString(),
+        leaveAt: new Date(since + graceMs).toISOString(),
+      })),
     });
     const prev = cfg.status?.nodes?.find((n) => n.node === this.d.node);
     if (!sameNodeStatus(prev, entry)) {
       const stored = await this.statusWriter.write(namespace, name, withTransitionTimes(entry, prev, new Date(now)));
       if (stored) this.d.configurations.upsert(stored);
     }
-    if (entry.state !== st.reportedState) {
-      st.reportedState = entry.state;
+    // A refused reference has an Event reason of its own (a policy decision, not a typo), and
+    // each reference refused gets its Event, also after an edit that names another one.
+    const refused = !resolution.ok && resolution.reason === 'ReferenceNotAllowed';
+    const eventReason = refused ? 'ReferenceNotAllowed' : entry.state;
+    const reportKey = refused ? `${eventReason}\0${entry.message ?? ''}` : eventReason;
+    if (reportKey !== st.reportedState) {
+      st.reportedState = reportKey;
       if (TROUBLE.includes(entry.state)) {
-        log.warn(entry.message ?? entry.state, { state: entry.state });
+        log.warn(entry.message ?? entry.state, { state: entry.state, reason: eventReason });
         await this.d.events.record(
           { apiVersion: AKRI_API_VERSION, kind: 'Configuration', name, namespace, uid: cfg.metadata.uid },
           'Warning',
-          entry.state === 'InvalidDiscoveryDetails' ? 'InvalidDiscoveryDetails' : entry.state,
+          eventReason,
           entry.message ?? entry.state,
         );
       } else {
@@ -203,6 +223,7 @@ export class ConfigurationReconciler {
     st.session?.stop();
     this.d.referenced.untrack(key);
     this.d.metrics.instanceCount.remove({ configuration: name, is_shared: st.isShared });
+    this.d.metrics.discoveredDevices.remove({ configuration: name });
     const mine = this.d.instancesOf(namespace, name).filter(
       (i) => (i.spec.nodes ?? []).includes(this.d.node) || (i.metadata.finalizers ?? []).includes(this.d.node),
     );

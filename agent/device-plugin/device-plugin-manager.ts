@@ -10,6 +10,7 @@ import type { Instance } from '../../lib/crd/instance.ts';
 import type { EventRecorder } from '../../lib/kube/event-recorder.ts';
 import type { Logger } from '../../lib/observability/logger.ts';
 import type { DevicePluginMetrics } from '../observability/device-plugin-metrics.ts';
+import { countSlots } from '../observability/slot-counts.ts';
 import type { AgentApi } from '../kube/agent-api.ts';
 import { DevicePluginSet } from './device-plugin-set.ts';
 import { DeviceUsageWriter } from './device-usage-writer.ts';
@@ -94,6 +95,7 @@ export class DevicePluginManager {
         this.refused(instance, `slot ${slot} claimed by ${o.node} while the API server was away is held by "${holder}"`);
       },
     });
+    o.metrics.observeSlots(() => countSlots(this.ledger.list().filter((r) => r.listsNode), (name) => this.ledger.usage(name), o.node));
     this.checkpoint = o.stateDir ? this.openCheckpoint(o.stateDir) : undefined;
     this.plugins = new DevicePluginSet({
       pluginDir: join(o.kubeletDir, 'device-plugins'),

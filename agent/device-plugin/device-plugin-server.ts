@@ -2,7 +2,7 @@
 // The socket is serving before we call Register (the kubelet calls back into it during
 // Register). ListAndWatch always sends full snapshots. Stopping first sends an empty snapshot,
 // so the resource drops to 0 instead of leaving stale capacity behind (Akri issue #181).
-import { credentials, Server, ServerCredentials, status as GrpcStatus, type sendUnaryData, type ServerUnaryCall, type ServerWritableStream } from '@grpc/grpc-js';
+import { credentials, Server, status as GrpcStatus, type sendUnaryData, type ServerUnaryCall, type ServerWritableStream } from '@grpc/grpc-js';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { devicePluginProto } from '../../lib/proto/load.ts';
@@ -17,8 +17,11 @@ import type { RegistrationClient } from '../../lib/proto/generated/v1beta1/Regis
 import type { Logger } from '../../lib/observability/logger.ts';
 import type { PluginDevice } from './instance-plugin-devices.ts';
 import { shutdownServer } from '../../lib/grpc/shutdown-server.ts';
+import { bindUnixSocket } from '../../lib/grpc/unix-socket-access.ts';
 
 export const KUBELET_SOCKET = 'kubelet.sock';
+/** Only the kubelet (root, the directory's owner) connects; the mode does not follow the umask. */
+export const DEVICE_PLUGIN_SOCKET_MODE = 0o600;
 
 /** What a plugin serves; the agent's slot ledger implements it per Instance or Configuration. */
 export interface DevicePluginBackend {
@@ -73,7 +76,6 @@ export class DevicePluginServer {
     this.stopped = false;
     const safe = this.options.resourceName.replace(/[^A-Za-z0-9_.-]/g, '-');
     this.endpoint = this.options.endpointName?.() ?? `${safe}-${Date.now()}.sock`;
-    rmSync(this.socketPath, { force: true });
     const server = new Server();
     server.addService(devicePluginProto().DevicePlugin.service, {
       GetDevicePluginOptions: (_call: ServerUnaryCall<unknown, DevicePluginOptions>, cb: sendUnaryData<DevicePluginOptions>) => cb(null, OPTIONS),
@@ -113,9 +115,8 @@ export class DevicePluginServer {
       },
       PreStartContainer: (_call: ServerUnaryCall<unknown, object>, cb: sendUnaryData<object>) => cb(null, {}),
     });
-    await new Promise<void>((resolve, reject) =>
-      server.bindAsync(`unix://${this.socketPath}`, ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())),
-    );
+    // Replaces any stale socket at the path in one step.
+    await bindUnixSocket(server, this.socketPath, { mode: DEVICE_PLUGIN_SOCKET_MODE });
     this.server = server;
   }
 

@@ -106,7 +106,7 @@ export class DiscoverySession {
           if (run.abort.signal.aborted) return;
           this.o.metrics.discoveryResponseResult.inc({ discovery_handler_name: endpoint.name, response: 'Success' });
           if (first) {
-            this.o.metrics.discoveryResponseTime.observe({ configuration: this.o.configuration }, (performance.now() - opened) / 1000);
+            this.o.metrics.discoveryResponseTime.observe({ configuration: this.o.configuration, discovery_handler_name: endpoint.name }, (performance.now() - opened) / 1000);
             first = false;
             failures = 0;
           }

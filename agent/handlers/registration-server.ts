@@ -1,7 +1,8 @@
 // The v0 Registration service on `<handlersDir>/agent-registration.sock`: discovery handlers
-// (ours or Akri's) announce their name, endpoint and whether their devices are shared.
-import { Server, ServerCredentials, status, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
-import { mkdirSync, rmSync } from 'node:fs';
+// (ours or Akri's) announce their name, endpoint and whether their devices are shared. The
+// directory is 0750 and the socket 0660, both owned by the socket group when one is given, so
+// handlers in that group (and no one else) can register, whatever the umask.
+import { Server, status, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
 import { join } from 'node:path';
 import { REGISTRATION_SOCKET } from '../../lib/discovery/registration-client.ts';
 import type { Empty } from '../../lib/proto/generated/v0/Empty.ts';
@@ -10,6 +11,10 @@ import { discoveryProto } from '../../lib/proto/load.ts';
 import type { Logger } from '../../lib/observability/logger.ts';
 import type { HandlerEndpoint, HandlerRegistry } from './handler-registry.ts';
 import { shutdownServer } from '../../lib/grpc/shutdown-server.ts';
+import { bindUnixSocket, prepareSocketDir } from '../../lib/grpc/unix-socket-access.ts';
+
+export const HANDLERS_DIR_MODE = 0o750;
+export const REGISTRATION_SOCKET_MODE = 0o660;
 
 /** Akri sends NETWORK endpoints as `http://<ip>:<port>`; gRPC wants `<ip>:<port>`. */
 export function networkAddress(endpoint: string): string {
@@ -31,10 +36,10 @@ export interface RegistrationServer {
   close(): Promise<void>;
 }
 
-export async function serveRegistration(handlersDir: string, registry: HandlerRegistry, log: Logger): Promise<RegistrationServer> {
-  mkdirSync(handlersDir, { recursive: true });
+/** socketGroup: the GID handlers run with (chart: podSecurity.socketGroup); unset keeps the agent's own. */
+export async function serveRegistration(handlersDir: string, registry: HandlerRegistry, log: Logger, socketGroup?: number): Promise<RegistrationServer> {
+  prepareSocketDir(handlersDir, HANDLERS_DIR_MODE, socketGroup);
   const socketPath = join(handlersDir, REGISTRATION_SOCKET);
-  rmSync(socketPath, { force: true }); // left behind by an agent that was killed
   const server = new Server();
   server.addService(discoveryProto().Registration.service, {
     RegisterDiscoveryHandler: (call: ServerUnaryCall<RegisterDiscoveryHandlerRequest__Output, Empty>, callback: sendUnaryData<Empty>) => {
@@ -48,11 +53,10 @@ export async function serveRegistration(handlersDir: string, registry: HandlerRe
       }
     },
   });
-  await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`unix:${socketPath}`, ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
-  );
+  // Replaces a socket left behind by an agent that was killed.
+  const bound = await bindUnixSocket(server, socketPath, { mode: REGISTRATION_SOCKET_MODE, gid: socketGroup });
   return {
     socketPath,
-    close: () => shutdownServer(server),
+    close: () => shutdownServer(server).then(() => bound.remove()),
   };
 }

@@ -5,7 +5,9 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 export class AgentMetrics {
   readonly instanceCount: Gauge<'configuration' | 'is_shared'>;
   readonly discoveryResponseResult: Counter<'discovery_handler_name' | 'response'>;
-  readonly discoveryResponseTime: Histogram<'configuration'>;
+  readonly discoveryResponseTime: Histogram<'configuration' | 'discovery_handler_name'>;
+  /** Devices in this node's latest discovery snapshots, per Configuration (Instances in grace excluded). */
+  readonly discoveredDevices: Gauge<'configuration'>;
   /** Requests this agent made to the API server, by verb (WATCH counts each watch opened). */
   readonly apiRequests: Counter<'verb'>;
 
@@ -25,8 +27,15 @@ export class AgentMetrics {
     this.discoveryResponseTime = new Histogram({
       name: 'akri_discovery_response_time',
       help: 'Seconds from opening a Discover stream to its first device list',
-      labelNames: ['configuration'],
+      // akri-ts adds the handler's name to Akri's label, for latency per handler.
+      labelNames: ['configuration', 'discovery_handler_name'],
       buckets: [0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30],
+      registers: [registry],
+    });
+    this.discoveredDevices = new Gauge({
+      name: 'akri_discovered_device_count',
+      help: 'Devices this node sees now, per Configuration (akri_instance_count also counts those in their grace period)',
+      labelNames: ['configuration'],
       registers: [registry],
     });
     this.apiRequests = new Counter({

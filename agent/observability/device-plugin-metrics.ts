@@ -1,5 +1,8 @@
 // Metrics of the device-plugin side of the agent, registered on the agent's injected Registry.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { SlotState } from './slot-counts.ts';
+
+export type SlotCountSource = () => Array<{ configuration: string; state: SlotState; slots: number }>;
 
 export class DevicePluginMetrics {
   /** Successful Register calls to the kubelet, by why they happened (added, kubelet restart...). */
@@ -12,8 +15,22 @@ export class DevicePluginMetrics {
   readonly pendingWrites: Gauge;
   readonly apiReachable: Gauge;
   readonly staleResourcesRemoved: Counter<'reason'>;
+  /** Slots of the Instances this node serves, by state; counted from the ledger at scrape time. */
+  readonly slots: Gauge<'configuration' | 'state'>;
+  private slotSource: SlotCountSource = () => [];
 
   constructor(registry: Registry) {
+    const metrics = this;
+    this.slots = new Gauge({
+      name: 'akri_device_plugin_slots',
+      help: 'Slots of the Instances this node serves, by Configuration and state: held (by this node), held_elsewhere (by another node), free',
+      labelNames: ['configuration', 'state'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const c of metrics.slotSource()) this.set({ configuration: c.configuration, state: c.state }, c.slots);
+      },
+    });
     this.registrations = new Counter({
       name: 'akri_device_plugin_registrations_total',
       help: 'Device plugin registrations with the kubelet, by reason',
@@ -57,5 +74,10 @@ export class DevicePluginMetrics {
       labelNames: ['reason'],
       registers: [registry],
     });
+  }
+
+  /** Where the slot gauge reads from (the slot ledger, once it exists). */
+  observeSlots(source: SlotCountSource): void {
+    this.slotSource = source;
   }
 }

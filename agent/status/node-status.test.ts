@@ -21,6 +21,13 @@ describe('nodeStatus', () => {
     expect(nodeStatus({ ...base, propertiesError: 'Secret default/x does not exist', endpoints: [] }).state).toBe('PropertiesUnresolved');
   });
 
+  it('says a refused reference is a policy decision in its condition reason', () => {
+    const s = nodeStatus({ ...base, propertiesError: 'Secret b/x is not in the namespace', propertiesReason: 'ReferenceNotAllowed', endpoints: [ep('Streaming')] });
+    expect(s.state).toBe('PropertiesUnresolved');
+    expect(s.conditions?.find((c) => c.type === 'PropertiesResolved')).toMatchObject({ status: 'False', reason: 'ReferenceNotAllowed', message: 'Secret b/x is not in the namespace' });
+    expect(nodeStatus({ ...base, propertiesError: 'missing', endpoints: [] }).conditions?.find((c) => c.type === 'PropertiesResolved')?.reason).toBe('PropertyUnresolved');
+  });
+
   it('is unavailable only when every endpoint is lost', () => {
     expect(nodeStatus({ ...base, endpoints: [ep('Lost', 'refused')] }).state).toBe('HandlerUnavailable');
     expect(nodeStatus({ ...base, endpoints: [ep('Lost'), ep('Connecting')] }).state).toBe('Discovering');
@@ -33,5 +40,18 @@ describe('nodeStatus', () => {
     const later = withTransitionTimes(again, first, new Date('2026-01-02T00:00:00Z'));
     expect(later.conditions?.[0]?.lastTransitionTime).toBe('2026-01-01T00:00:00.000Z');
     expect(sameNodeStatus(first, nodeStatus({ ...base, instances: 3, endpoints: [ep('Streaming')] }))).toBe(false);
+  });
+
+  it('lists the Instances in their grace period, soonest to leave first, and counts them all', () => {
+    const at = (i: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString();
+    const inGrace = Array.from({ length: 60 }, (_, i) => ({ instance: `cam-${String(i).padStart(2, '0')}`, since: at(59 - i), leaveAt: at(119 - i) }));
+    const s = nodeStatus({ ...base, instances: 60, endpoints: [ep('Streaming')], inGrace });
+    expect(s.inGrace).toBe(60);
+    expect(s.instancesInGrace).toHaveLength(50);
+    expect(s.instancesInGrace?.[0]).toEqual({ instance: 'cam-59', since: at(0), leaveAt: at(60) });
+    // Nothing missing: the fields are absent, so an entry without them is unchanged.
+    const none = nodeStatus({ ...base, endpoints: [ep('Streaming')], inGrace: [] });
+    expect(none).not.toHaveProperty('instancesInGrace');
+    expect(sameNodeStatus(none, nodeStatus({ ...base, endpoints: [ep('Streaming')] }))).toBe(true);
   });
 });

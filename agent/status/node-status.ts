@@ -1,7 +1,7 @@
 // What this node says about a Configuration in its status entry, decided purely from the
 // discovery session's state: the summary state, a message, instance count and conditions.
 // Also decides whether the entry changed enough to be worth a write (times are ignored).
-import type { Condition, NodeDiscoveryStatus } from '../../lib/crd/configuration.ts';
+import { MAX_LISTED_IN_GRACE, type Condition, type InstanceInGrace, type NodeDiscoveryStatus } from '../../lib/crd/configuration.ts';
 import type { EndpointView } from '../discovery/discovery-session.ts';
 
 export interface NodeStatusInput {
@@ -10,8 +10,12 @@ export interface NodeStatusInput {
   generation: number | undefined;
   /** Set when discoveryProperties could not be resolved. */
   propertiesError: string | undefined;
+  /** The PropertiesResolved condition's reason when they could not (default PropertyUnresolved). */
+  propertiesReason?: 'ReferenceNotAllowed' | 'ReferenceUnresolved';
   endpoints: EndpointView[];
   instances: number;
+  /** Instances whose device is missing here, in their grace period (any order). */
+  inGrace?: InstanceInGrace[];
 }
 
 function condition(type: string, ok: boolean, reason: string, message: string): Condition {
@@ -57,14 +61,21 @@ export function nodeStatus(i: NodeStatusInput): NodeDiscoveryStatus {
       invalid ? 'InvalidDiscoveryDetails' : 'Accepted',
       invalid ? `discovery handler ${i.handler} rejected discoveryDetails: ${invalid.error ?? ''}` : 'not rejected by the handler',
     ),
-    condition('PropertiesResolved', !i.propertiesError, i.propertiesError ? 'PropertyUnresolved' : 'Resolved', i.propertiesError ?? 'all required discoveryProperties resolved'),
+    condition(
+      'PropertiesResolved',
+      !i.propertiesError,
+      i.propertiesError ? (i.propertiesReason === 'ReferenceNotAllowed' ? 'ReferenceNotAllowed' : 'PropertyUnresolved') : 'Resolved',
+      i.propertiesError ?? 'all required discoveryProperties resolved',
+    ),
     condition('Discovering', state === 'Discovering', state, message),
   ];
+  const inGrace = [...(i.inGrace ?? [])].sort((a, b) => a.leaveAt.localeCompare(b.leaveAt) || a.instance.localeCompare(b.instance));
   return {
     node: i.node,
     state,
     message,
     instances: i.instances,
+    ...(inGrace.length > 0 ? { inGrace: inGrace.length, instancesInGrace: inGrace.slice(0, MAX_LISTED_IN_GRACE) } : {}),
     endpoints: i.endpoints.length,
     ...(i.generation !== undefined ? { observedGeneration: i.generation } : {}),
     conditions,

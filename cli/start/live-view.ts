@@ -1,6 +1,7 @@
-// The live terminal view of `npm start`: redraws Configurations, Instances and broker Pods in
-// place once a second on a terminal; when stdout is a pipe it prints a new frame only when
-// something changed, so a log of the run stays readable.
+// The live terminal view of `npm start`: redraws problems (nodes whose discovery is stuck, the
+// latest Warning Events on Configurations and Instances, and what npm start itself noticed),
+// then Configurations, Instances and broker Pods, in place once a second on a terminal; when
+// stdout is a pipe it prints a new frame only when something changed, so a log stays readable.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { readSnapshot } from '../status/cluster-snapshot.ts';
 import { formatSnapshot } from '../status/status-table.ts';
@@ -16,6 +17,7 @@ export class LiveView {
   constructor(
     private readonly kc: KubeConfig,
     private readonly header: () => string[],
+    private readonly localProblems: () => string[] = () => [],
     private readonly out: NodeJS.WriteStream = process.stdout,
   ) {}
 
@@ -35,7 +37,7 @@ export class LiveView {
   private async render(): Promise<void> {
     let body: string;
     try {
-      body = formatSnapshot(await readSnapshot(this.kc));
+      body = formatSnapshot(await readSnapshot(this.kc), { localProblems: this.localProblems() });
     } catch (err) {
       body = `cannot read the cluster: ${(err as Error).message}\n`;
     }

@@ -1,8 +1,10 @@
-// What `akri-ts status` and the `npm start` view show: the Configurations, Instances and
-// broker Pods in a cluster, reduced to the rows a user reads; for DRA Configurations also their
-// ResourceSlices and the ResourceClaims on their devices. Reading is the thin shell here;
-// summarise() is the pure part the table and the JSON output share.
-import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+// What `akri-ts status` and the `npm start` view show: the Nodes, Configurations, Instances and
+// broker Pods in a cluster, reduced to the rows a user reads, and the problems: nodes whose
+// discovery is in a bad state, and the latest Warning Events on Configurations and Instances;
+// for DRA Configurations also their ResourceSlices and the ResourceClaims on their devices.
+// Reading is the thin shell here; summarise() is the pure part the table, the JSON and the
+// Graphviz picture share.
+import { CoreV1Api, CustomObjectsApi, type CoreV1Event, type KubeConfig, type V1Node, type V1Pod } from '@kubernetes/client-node';
 import { deviceAllocationOf, type Configuration, type DeviceAllocationMode } from '../../lib/crd/configuration.ts';
 import { DRA_DRIVER, MANAGED_BY, MANAGED_BY_LABEL } from '../../lib/dra/driver.ts';
 import { poolName } from '../../lib/dra/pool-names.ts';
@@ -10,7 +12,13 @@ import { RESOURCE_API, RESOURCE_SLICES_PATH, type ResourceClaim, type ResourceSl
 import { kubeRequest } from '../../lib/kube/raw-request.ts';
 import type { Instance } from '../../lib/crd/instance.ts';
 import { AKRI_GROUP, AKRI_VERSION, CONFIGURATION_PLURAL, INSTANCE_PLURAL } from '../../lib/crd/group.ts';
-import { CONFIGURATION_LABEL, INSTANCE_LABEL } from '../../controller/broker-names.ts';
+import { CONFIGURATION_LABEL, INSTANCE_LABEL, TARGET_NODE_LABEL } from '../../controller/broker-names.ts';
+
+export interface NodeRow {
+  name: string;
+  /** The Node's Ready condition is True. */
+  ready: boolean;
+}
 
 export interface ConfigurationRow {
   namespace: string;
@@ -24,6 +32,12 @@ export interface ConfigurationRow {
   nodes: string[];
 }
 
+export interface GraceRow {
+  node: string;
+  /** When that node leaves the Instance unless the device comes back (ISO time). */
+  leaveAt: string;
+}
+
 export interface InstanceRow {
   namespace: string;
   name: string;
@@ -33,14 +47,37 @@ export interface InstanceRow {
   slotsUsed: number;
   slots: number;
   brokers: string[];
+  /** Nodes that no longer see the device and keep the Instance for their grace period. */
+  inGrace: GraceRow[];
 }
 
 export interface BrokerRow {
   namespace: string;
   name: string;
   instance: string;
+  /** The node it is bound to, else the node the controller meant it for. */
   node: string;
   phase: string;
+}
+
+/** A node whose discovery for a Configuration is not working. */
+export interface DiscoveryProblemRow {
+  namespace: string;
+  configuration: string;
+  node: string;
+  state: string;
+  message: string;
+}
+
+export interface WarningRow {
+  namespace: string;
+  kind: string;
+  name: string;
+  reason: string;
+  message: string;
+  count: number;
+  /** ISO time the Warning was last seen. */
+  lastSeen: string;
 }
 
 /** A ResourceSlice of ours: one per Instance of a DRA Configuration (more when capacity > 128). */
@@ -65,17 +102,27 @@ export interface ClaimRow {
 }
 
 export interface ClusterSnapshot {
+  nodes: NodeRow[];
   configurations: ConfigurationRow[];
   instances: InstanceRow[];
   brokers: BrokerRow[];
+  discoveryProblems: DiscoveryProblemRow[];
+  /** Warning Events on Configurations and Instances, latest first. */
+  warnings: WarningRow[];
   /** Only when some Configuration is in DRA mode. */
   slices?: SliceRow[];
   claims?: ClaimRow[];
 }
 
-export interface DraObjects {
-  slices: ResourceSlice[];
-  claims: ResourceClaim[];
+export interface ClusterObjects {
+  configurations: Configuration[];
+  instances: Instance[];
+  pods: V1Pod[];
+  nodes?: V1Node[];
+  events?: CoreV1Event[];
+  /** Our ResourceSlices and the cluster's ResourceClaims (read when a Configuration uses DRA). */
+  slices?: ResourceSlice[];
+  claims?: ResourceClaim[];
 }
 
 interface Listed<T> {
@@ -85,17 +132,19 @@ interface Listed<T> {
 export async function readSnapshot(kc: KubeConfig): Promise<ClusterSnapshot> {
   const custom = kc.makeApiClient(CustomObjectsApi);
   const core = kc.makeApiClient(CoreV1Api);
-  const [configurations, instances, pods] = await Promise.all([
+  const [configurations, instances, pods, nodes, events] = await Promise.all([
     custom.listClusterCustomObject({ group: AKRI_GROUP, version: AKRI_VERSION, plural: CONFIGURATION_PLURAL }) as Promise<Listed<Configuration>>,
     custom.listClusterCustomObject({ group: AKRI_GROUP, version: AKRI_VERSION, plural: INSTANCE_PLURAL }) as Promise<Listed<Instance>>,
     core.listPodForAllNamespaces({ labelSelector: CONFIGURATION_LABEL }),
+    core.listNode(),
+    core.listEventForAllNamespaces({ fieldSelector: 'type=Warning' }),
   ]);
-  const dra = configurations.items.some((c) => deviceAllocationOf(c.spec) === 'DRA') ? await readDra(kc) : undefined;
-  return summarise(configurations.items, instances.items, pods.items, dra);
+  const dra = configurations.items.some((c) => deviceAllocationOf(c.spec) === 'DRA') ? await readDra(kc) : {};
+  return summarise({ configurations: configurations.items, instances: instances.items, pods: pods.items, nodes: nodes.items, events: events.items, ...dra });
 }
 
 /** Our ResourceSlices and every ResourceClaim; none where the cluster has no resource.k8s.io/v1. */
-async function readDra(kc: KubeConfig): Promise<DraObjects> {
+async function readDra(kc: KubeConfig): Promise<{ slices: ResourceSlice[]; claims: ResourceClaim[] }> {
   const list = <T>(path: string, query: Record<string, string> = {}) =>
     kubeRequest<Listed<T>>(kc, { method: 'GET', path, query }).then(
       (l) => l.items,
@@ -113,17 +162,14 @@ function sliceNodes(s: ResourceSlice): string[] {
   return (s.spec.nodeSelector?.nodeSelectorTerms ?? []).flatMap((t) => (t.matchExpressions ?? []).flatMap((e) => e.values ?? []));
 }
 
-const byName = <T extends { namespace: string; name: string }>(a: T, b: T) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name);
-
-export function summarise(configurations: Configuration[], instances: Instance[], pods: V1Pod[], dra?: DraObjects): ClusterSnapshot {
-  const draKeys = new Set(configurations.filter((c) => deviceAllocationOf(c.spec) === 'DRA').map((c) => `${c.metadata.namespace}/${c.metadata.name}`));
-  const draClasses = new Set(configurations.filter((c) => deviceAllocationOf(c.spec) === 'DRA').map((c) => c.metadata.name ?? ''));
-  const ours = (dra?.claims ?? []).filter((c) => {
+/** The claims on our devices (or asking a DRA Configuration's class), and allocated devices per pool. */
+function draClaims(o: ClusterObjects, draClasses: Set<string>): { rows: ClaimRow[]; allocatedInPool: Map<string, number> } {
+  const ours = (o.claims ?? []).filter((c) => {
     const results = c.status?.allocation?.devices?.results ?? [];
     if (results.length) return results.some((r) => r.driver === DRA_DRIVER);
     return c.spec.devices.requests.some((r) => draClasses.has(r.exactly?.deviceClassName ?? ''));
   });
-  const claimRows: ClaimRow[] = ours
+  const rows: ClaimRow[] = ours
     .map((c) => {
       const devices = (c.status?.allocation?.devices?.results ?? []).filter((r) => r.driver === DRA_DRIVER).map((r) => `${r.pool}/${r.device}`);
       return {
@@ -135,52 +181,70 @@ export function summarise(configurations: Configuration[], instances: Instance[]
       };
     })
     .sort(byName);
-  /** Devices allocated per pool: a DRA Instance's slots in use. */
   const allocatedInPool = new Map<string, number>();
-  for (const c of claimRows) for (const d of c.devices) {
-    const pool = d.slice(0, d.lastIndexOf('/'));
-    allocatedInPool.set(pool, (allocatedInPool.get(pool) ?? 0) + 1);
+  for (const c of ours) {
+    for (const r of c.status?.allocation?.devices?.results ?? []) {
+      if (r.driver === DRA_DRIVER) allocatedInPool.set(r.pool, (allocatedInPool.get(r.pool) ?? 0) + 1);
+    }
   }
-  const brokers: BrokerRow[] = pods
+  return { rows, allocatedInPool };
+}
+
+const byName = <T extends { namespace: string; name: string }>(a: T, b: T) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name);
+
+/** client-node turns date-time fields into Dates; objects built by hand carry strings. */
+function iso(value: Date | string | undefined): string {
+  if (value === undefined) return '';
+  return typeof value === 'string' ? value : value.toISOString();
+}
+
+const AKRI_KINDS = new Set(['Configuration', 'Instance']);
+
+export function summarise(o: ClusterObjects): ClusterSnapshot {
+  const draConfigurations = o.configurations.filter((c) => deviceAllocationOf(c.spec) === 'DRA');
+  const draKeys = new Set(draConfigurations.map((c) => `${c.metadata.namespace}/${c.metadata.name}`));
+  const claims = draClaims(o, new Set(draConfigurations.map((c) => c.metadata.name ?? '')));
+  const brokers: BrokerRow[] = o.pods
     .filter((p) => p.metadata?.deletionTimestamp === undefined)
     .map((p) => ({
       namespace: p.metadata?.namespace ?? '',
       name: p.metadata?.name ?? '',
       instance: p.metadata?.labels?.[INSTANCE_LABEL] ?? '',
-      node: p.spec?.nodeName ?? '',
+      node: p.spec?.nodeName ?? p.metadata?.labels?.[TARGET_NODE_LABEL] ?? '',
       phase: p.status?.phase ?? 'Pending',
     }))
     .sort(byName);
-  const instanceRows: InstanceRow[] = instances
+  // Each node's entry on a Configuration lists the Instances it keeps only for the grace period.
+  const graceOf = new Map<string, GraceRow[]>();
+  for (const c of o.configurations) {
+    for (const n of c.status?.nodes ?? []) {
+      for (const g of n.instancesInGrace ?? []) {
+        const key = `${c.metadata.namespace ?? ''}/${g.instance}`;
+        graceOf.set(key, [...(graceOf.get(key) ?? []), { node: n.node, leaveAt: g.leaveAt }]);
+      }
+    }
+  }
+  const instanceRows: InstanceRow[] = o.instances
     .map((i) => {
       const usage = Object.values(i.spec.deviceUsage ?? {});
-      const ns = i.metadata.namespace ?? '';
+      const namespace = i.metadata.namespace ?? '';
       const name = i.metadata.name ?? '';
-      if (draKeys.has(`${ns}/${i.spec.configurationName}`)) {
-        return {
-          namespace: ns,
-          name,
-          configuration: i.spec.configurationName,
-          shared: i.spec.shared ?? false,
-          nodes: [...(i.spec.nodes ?? [])].sort(),
-          slotsUsed: allocatedInPool.get(poolName({ namespace: ns, name })) ?? 0,
-          slots: i.spec.capacity,
-          brokers: brokers.filter((b) => b.instance === name && b.namespace === ns).map((b) => b.name),
-        };
-      }
+      // A DRA Instance's slots in use are the devices of its pool that claims hold.
+      const dra = draKeys.has(`${namespace}/${i.spec.configurationName}`);
       return {
-        namespace: i.metadata.namespace ?? '',
-        name: i.metadata.name ?? '',
+        namespace,
+        name,
         configuration: i.spec.configurationName,
         shared: i.spec.shared ?? false,
         nodes: [...(i.spec.nodes ?? [])].sort(),
-        slotsUsed: usage.filter((owner) => owner !== '').length,
-        slots: usage.length || i.spec.capacity,
-        brokers: brokers.filter((b) => b.instance === i.metadata.name && b.namespace === i.metadata.namespace).map((b) => b.name),
+        slotsUsed: dra ? (claims.allocatedInPool.get(poolName({ namespace, name })) ?? 0) : usage.filter((owner) => owner !== '').length,
+        slots: dra ? i.spec.capacity : usage.length || i.spec.capacity,
+        brokers: brokers.filter((b) => b.instance === name && b.namespace === namespace).map((b) => b.name),
+        inGrace: (graceOf.get(`${namespace}/${name}`) ?? []).sort((a, b) => a.node.localeCompare(b.node)),
       };
     })
     .sort(byName);
-  const configurationRows: ConfigurationRow[] = configurations
+  const configurationRows: ConfigurationRow[] = o.configurations
     .map((c) => ({
       namespace: c.metadata.namespace ?? '',
       name: c.metadata.name ?? '',
@@ -191,9 +255,32 @@ export function summarise(configurations: Configuration[], instances: Instance[]
       nodes: (c.status?.nodes ?? []).map((n) => `${n.node}: ${n.state}${n.message && n.state !== 'Discovering' ? ` (${n.message})` : ''}`),
     }))
     .sort(byName);
-  if (draKeys.size === 0) return { configurations: configurationRows, instances: instanceRows, brokers };
-  const slices: SliceRow[] = (dra?.slices ?? [])
-    .map((s) => ({ name: s.metadata.name, pool: s.spec.pool.name, nodes: sliceNodes(s), devices: s.spec.devices.length, generation: s.spec.pool.generation }))
+  const discoveryProblems: DiscoveryProblemRow[] = o.configurations
+    .flatMap((c) =>
+      (c.status?.nodes ?? [])
+        .filter((n) => n.state !== 'Discovering')
+        .map((n) => ({ namespace: c.metadata.namespace ?? '', configuration: c.metadata.name ?? '', node: n.node, state: n.state, message: n.message ?? '' })),
+    )
+    .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.configuration.localeCompare(b.configuration) || a.node.localeCompare(b.node));
+  const warnings: WarningRow[] = (o.events ?? [])
+    .filter((e) => e.type === 'Warning' && AKRI_KINDS.has(e.involvedObject.kind ?? '') && (e.involvedObject.apiVersion ?? '').startsWith(`${AKRI_GROUP}/`))
+    .map((e) => ({
+      namespace: e.involvedObject.namespace ?? e.metadata.namespace ?? '',
+      kind: e.involvedObject.kind ?? '',
+      name: e.involvedObject.name ?? '',
+      reason: e.reason ?? '',
+      message: e.message ?? '',
+      count: e.count ?? 1,
+      lastSeen: iso(e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata.creationTimestamp),
+    }))
+    .sort((a, b) => b.lastSeen.localeCompare(a.lastSeen) || byName(a, b));
+  const nodes: NodeRow[] = (o.nodes ?? [])
+    .map((n) => ({ name: n.metadata?.name ?? '', ready: (n.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True') }))
     .sort((a, b) => a.name.localeCompare(b.name));
-  return { configurations: configurationRows, instances: instanceRows, brokers, slices, claims: claimRows };
+  const snapshot = { nodes, configurations: configurationRows, instances: instanceRows, brokers, discoveryProblems, warnings };
+  if (draKeys.size === 0) return snapshot;
+  const slices: SliceRow[] = (o.slices ?? [])
+    .map((x) => ({ name: x.metadata.name, pool: x.spec.pool.name, nodes: sliceNodes(x), devices: x.spec.devices.length, generation: x.spec.pool.generation }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  return { ...snapshot, slices, claims: claims.rows };
 }

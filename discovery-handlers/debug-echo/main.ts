@@ -1,5 +1,6 @@
 // Runs debugEcho as an external handler: `tsx discovery-handlers/debug-echo/main.ts`.
-// Environment, as Akri's: DISCOVERY_HANDLERS_DIRECTORY (default /var/lib/akri),
+// Environment, as Akri's: DISCOVERY_HANDLERS_DIRECTORY (default /var/lib/akri), and ours:
+// DISCOVERY_HANDLER_SOCKET_DIRECTORY (serve the socket there instead, for a non-root handler),
 // DEBUG_ECHO_INSTANCES_SHARED (true|false), POD_IP (serve on <POD_IP>:10000 instead of a socket),
 // DEBUG_ECHO_AVAILABILITY_FILE (default /tmp/debug-echo-availability.txt; OFFLINE in it = all gone).
 import { runHandler } from '../../lib/discovery/run-handler.ts';
@@ -18,6 +19,7 @@ const handler = new DebugEchoHandler({
 });
 const running = await runHandler(handler, {
   dir,
+  socketDir: process.env.DISCOVERY_HANDLER_SOCKET_DIRECTORY || undefined,
   tcp: podIp ? { host: podIp, port: Number(process.env.DISCOVERY_HANDLER_PORT ?? 10000) } : undefined,
   onRegistered: () => log.info('registered with the agent', { dir }),
 });

@@ -86,6 +86,9 @@ spec:
   brokerSpec:
     {{- if $podRepo }}
     brokerPodSpec:
+      # Every pod the chart renders filters system calls with the runtime's default profile.
+      securityContext:
+        seccompProfile: { type: RuntimeDefault }
       {{- with $root.Values.imagePullSecrets }}
       imagePullSecrets: {{ include "akri.pullSecretRefs" . }}
       {{- end }}
@@ -98,6 +101,9 @@ spec:
             {{- toYaml $pod.securityContext | nindent 12 }}
           {{- else if .privilegedBroker }}
           securityContext:
+            # Akri's udev default, kept so its values render the same: brokers written for Akri
+            # may expect it. brokerPod.securityContext replaces it (the device node itself
+            # reaches the container through the device plugin's deviceSpecs).
             privileged: true
           {{- end }}
           {{- with $pod.env }}
@@ -130,6 +136,8 @@ spec:
     brokerJobSpec:
       template:
         spec:
+          securityContext:
+            seccompProfile: { type: RuntimeDefault }
           {{- with $root.Values.imagePullSecrets }}
           imagePullSecrets: {{ include "akri.pullSecretRefs" . }}
           {{- end }}
@@ -180,7 +188,8 @@ spec:
 {{/*
 A handler DaemonSet. Arguments: dict root, name (registered handler name), dsName, values
 (discovery values), image, args, env (map), hostNetwork, capabilities (list), privileged,
-mountDev, mountUdev.
+mountDev, mountUdev, nonRoot (runs as podSecurity.handlerUser with a socket directory of its
+own), rootReason (why a handler that is not nonRoot needs root; rendered as a comment).
 */}}
 {{- define "akri.handlerDaemonSet" -}}
 {{- $root := .root -}}{{- $v := .values -}}
@@ -217,6 +226,43 @@ spec:
       {{- with $root.Values.agent.priorityClassName }}
       priorityClassName: {{ . }}
       {{- end }}
+      securityContext:
+        seccompProfile: { type: RuntimeDefault }
+        {{- if .nonRoot }}
+        # Non-root. The group is the socket group: it may enter the agent's handlers directory
+        # (0750) and connect to agent-registration.sock (0660), and it is the group of this
+        # handler's own socket, through which the agent (root, no capabilities) connects.
+        runAsNonRoot: true
+        runAsUser: {{ $root.Values.podSecurity.handlerUser }}
+        runAsGroup: {{ $root.Values.podSecurity.socketGroup }}
+        {{- end }}
+      {{- if .nonRoot }}
+      initContainers:
+        # The handlers directory belongs to root (0750), so a non-root handler cannot create its
+        # socket there. This step makes it a directory of its own, <handlers dir>/<name>, owned
+        # by its user and the socket group (0750), and exits.
+        - name: socket-dir
+          image: {{ .image }}
+          imagePullPolicy: {{ .pullPolicy | default "IfNotPresent" }}
+          command: [install, -d, -m, "0750", -o, {{ $root.Values.podSecurity.handlerUser | quote }}, -g, {{ $root.Values.podSecurity.socketGroup | quote }}, {{ printf "%s/%s" $root.Values.agent.handlersDir .name | quote }}]
+          securityContext:
+            # Root with CHOWN and FOWNER only: to create the directory in the root-owned one and
+            # hand it over (or fix one an earlier pod left).
+            runAsNonRoot: false
+            runAsUser: 0
+            runAsGroup: 0
+            allowPrivilegeEscalation: false
+            readOnlyRootFilesystem: true
+            capabilities:
+              drop: [ALL]
+              add: [CHOWN, FOWNER]
+          resources:
+            requests: { cpu: 10m, memory: 16Mi }
+            limits: { memory: 64Mi }
+          volumeMounts:
+            - name: handlers
+              mountPath: {{ $root.Values.agent.handlersDir }}
+      {{- end }}
       containers:
         - name: {{ .dsName | trunc 63 }}
           image: {{ .image }}
@@ -228,13 +274,17 @@ spec:
           env:
             - name: DISCOVERY_HANDLERS_DIRECTORY
               value: {{ $root.Values.agent.handlersDir | quote }}
+            {{- if .nonRoot }}
+            - name: DISCOVERY_HANDLER_SOCKET_DIRECTORY
+              value: {{ printf "%s/%s" $root.Values.agent.handlersDir .name | quote }}
+            {{- end }}
             {{- range $k, $val := .env }}
             - name: {{ $k }}
               value: {{ $val | quote }}
             {{- end }}
           securityContext:
             {{- if .privileged }}
-            # Privileged because this handler's protocol needs it; see values.yaml.
+            # Privileged, as root: {{ .rootReason | default "customDiscoveryHandlers[].privileged asks for it (say why next to that value)." }}
             privileged: true
             {{- else }}
             allowPrivilegeEscalation: false
@@ -245,8 +295,12 @@ spec:
               add: {{ toJson . }}
               {{- end }}
             {{- end }}
-            # Root only to create its socket in the root-owned handlers directory.
+            {{- if not .nonRoot }}
+            {{- if not .privileged }}
+            # Root: {{ .rootReason | default "a custom handler's needs are unknown, and it serves its socket in the root-owned handlers directory." }}
+            {{- end }}
             runAsUser: 0
+            {{- end }}
           {{- with $v.resources }}
           resources:
             {{- toYaml . | nindent 12 }}

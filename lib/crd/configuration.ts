@@ -117,12 +117,30 @@ export const ConditionSchema = Type.Object({
 
 export const NODE_DISCOVERY_STATES = ['Discovering', 'WaitingForHandler', 'HandlerUnavailable', 'InvalidDiscoveryDetails', 'PropertiesUnresolved'] as const;
 
+/** How many Instances in their grace period one node entry lists (the status must stay small). */
+export const MAX_LISTED_IN_GRACE = 50;
+
+export const InstanceInGraceSchema = Type.Object({
+  instance: Type.String({ minLength: 1, description: 'The Instance whose device this node no longer sees.' }),
+  since: Type.String({ format: 'date-time', description: 'When this node first missed the device.' }),
+  leaveAt: Type.String({ format: 'date-time', description: 'When this node leaves the Instance unless the device comes back.' }),
+});
+
 /** akri-ts: one entry per node, written by that node's agent under its own field manager. */
 export const NodeDiscoveryStatusSchema = Type.Object({
   node: Type.String({ minLength: 1, description: 'The node whose agent wrote this entry.' }),
   state: stringEnum(NODE_DISCOVERY_STATES, { description: 'Where discovery stands on this node.' }),
   message: Type.Optional(Type.String({ description: 'Why, in words.' })),
   instances: Type.Integer({ minimum: 0, description: 'Instances this node is in for this Configuration.' }),
+  instancesInGrace: Type.Optional(
+    Type.Array(InstanceInGraceSchema, {
+      maxItems: MAX_LISTED_IN_GRACE,
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['instance'],
+      description: `Instances whose device this node stopped seeing and keeps for the grace period, soonest to leave first (at most ${MAX_LISTED_IN_GRACE}; inGrace counts them all).`,
+    }),
+  ),
+  inGrace: Type.Optional(Type.Integer({ minimum: 0, description: 'How many of the instances are in their grace period on this node.' })),
   endpoints: Type.Integer({ minimum: 0, description: 'Registered endpoints of the handler on this node.' }),
   observedGeneration: Type.Optional(Type.Integer({ description: 'The Configuration generation this entry reflects.' })),
   conditions: Type.Optional(Type.Array(ConditionSchema, { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] })),
@@ -150,6 +168,7 @@ export type ConfigurationSpec = Static<typeof ConfigurationSpecSchema>;
 export type Condition = Static<typeof ConditionSchema>;
 export type ConfigurationStatus = Static<typeof ConfigurationStatusSchema>;
 export type NodeDiscoveryStatus = Static<typeof NodeDiscoveryStatusSchema>;
+export type InstanceInGrace = Static<typeof InstanceInGraceSchema>;
 
 export interface Configuration {
   apiVersion: 'akri.sh/v0';

@@ -1,8 +1,8 @@
 // Serves a DiscoveryHandler over Akri's v0 gRPC protocol, on `<dir>/<name>.sock` (UDS) or on a
 // TCP port (NETWORK). Each Discover call becomes one run of handler.discover(); repeated
 // identical snapshots are not resent, and InvalidDiscoveryDetails becomes InvalidArgument.
+// The socket is 0660 (the agent connects through the group), whatever the umask.
 import { Server, ServerCredentials, status, type ServerWritableStream } from '@grpc/grpc-js';
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { discoveryProto } from '../proto/load.ts';
 import type { DiscoverRequest__Output } from '../proto/generated/v0/DiscoverRequest.ts';
@@ -10,6 +10,9 @@ import type { DiscoverResponse } from '../proto/generated/v0/DiscoverResponse.ts
 import { InvalidDiscoveryDetails, type DiscoveryHandler } from './handler.ts';
 import { deviceToWire, requestFromWire, snapshotKey } from './wire-convert.ts';
 import { shutdownServer } from '../grpc/shutdown-server.ts';
+import { bindUnixSocket, type BoundUnixSocket } from '../grpc/unix-socket-access.ts';
+
+export const HANDLER_SOCKET_MODE = 0o660;
 
 export type HandlerListen = { kind: 'uds'; dir: string } | { kind: 'tcp'; host?: string; port: number };
 
@@ -32,27 +35,26 @@ export async function serveHandler(handler: DiscoveryHandler, listen: HandlerLis
       void runDiscover(handler, call, abort).finally(() => active.delete(abort));
     },
   });
-  let address: string;
   let endpoint: string;
+  let bound: BoundUnixSocket | undefined;
   if (listen.kind === 'uds') {
-    const path = join(listen.dir, `${handler.name}.sock`);
-    rmSync(path, { force: true }); // a socket left by a previous run would make bind fail
-    address = `unix:${path}`;
-    endpoint = path;
+    // Replaces a socket left by a previous run in one step.
+    bound = await bindUnixSocket(server, join(listen.dir, `${handler.name}.sock`), { mode: HANDLER_SOCKET_MODE });
+    endpoint = bound.path;
   } else {
-    address = `${listen.host ?? '127.0.0.1'}:${listen.port}`;
-    endpoint = '';
+    const host = listen.host ?? '127.0.0.1';
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(`${host}:${listen.port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    );
+    endpoint = `http://${host}:${port}`;
   }
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(address, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
-  );
-  if (listen.kind === 'tcp') endpoint = `http://${listen.host ?? '127.0.0.1'}:${port}`;
   return {
     endpoint,
     endpointType: listen.kind === 'uds' ? 'UDS' : 'NETWORK',
-    close: () => {
+    close: async () => {
       for (const a of active) a.abort();
-      return shutdownServer(server);
+      await shutdownServer(server);
+      bound?.remove();
     },
   };
 }

@@ -37,7 +37,9 @@ export class ManagedProcess {
     this.stopping = false;
     let child: ChildProcess;
     try {
-      child = spawn('setpriv', ['--pdeathsig', 'TERM', '--', command, ...args], { stdio: ['ignore', log, log], env: env ?? process.env, cwd });
+      // Its own process group (detached): Ctrl-C in a terminal signals the foreground group, and
+      // the owner, not the terminal, decides when and in which order children stop.
+      child = spawn('setpriv', ['--pdeathsig', 'TERM', '--', command, ...args], { stdio: ['ignore', log, log], env: env ?? process.env, cwd, detached: true });
     } finally {
       closeSync(log);
     }

@@ -1,6 +1,7 @@
 // Credentials exactly as a pod of the chart gets them: a token for one of the chart's
 // ServiceAccounts from the TokenRequest API, written as a kubeconfig with a bearer token (and
-// as the token/CA files the pre-delete hook reads). No kubelet runs here to mount them.
+// as the token/CA files the pre-delete hook reads). No kubelet runs here to mount them. A token
+// bound to a Pod (as a kubelet's projected token is) carries the Pod's node in its user info.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -19,19 +20,36 @@ export interface ServiceAccountCredentials {
   server: string;
 }
 
-/** Mints a one-hour token for namespace/name and writes kubeconfig, token and CA into dir. */
-export async function serviceAccountCredentials(admin: KubeEndpoint, adminKubeconfig: string, namespace: string, name: string, dir: string): Promise<ServiceAccountCredentials> {
+export interface BoundPod {
+  name: string;
+  uid: string;
+}
+
+/**
+ * Mints a one-hour token for namespace/name (bound to `pod` when given) and writes kubeconfig,
+ * token and CA into dir, named after `fileName` (default: the ServiceAccount's name).
+ */
+export async function serviceAccountCredentials(
+  admin: KubeEndpoint,
+  adminKubeconfig: string,
+  namespace: string,
+  name: string,
+  dir: string,
+  pod?: BoundPod,
+  fileName = name,
+): Promise<ServiceAccountCredentials> {
+  const boundObjectRef = pod ? { apiVersion: 'v1', kind: 'Pod', name: pod.name, uid: pod.uid } : undefined;
   const review = await kubeRequest<{ status: { token: string } }>(admin, {
     method: 'POST',
     path: `/api/v1/namespaces/${namespace}/serviceaccounts/${name}/token`,
-    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } },
+    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600, ...(boundObjectRef ? { boundObjectRef } : {}) } },
   });
   const file = parse(readFileSync(adminKubeconfig, 'utf8')) as KubeconfigFile;
   const context = file.contexts.find((c) => c.name === file['current-context']);
   const cluster = file.clusters.find((c) => c.name === context?.context.cluster)?.cluster;
   if (!cluster) throw new Error(`${adminKubeconfig}: no cluster for the current context`);
   const ca = cluster['certificate-authority-data'] ? Buffer.from(cluster['certificate-authority-data'], 'base64') : readFileSync(cluster['certificate-authority'] ?? '');
-  const base = join(dir, name);
+  const base = join(dir, fileName);
   const out: ServiceAccountCredentials = { kubeconfig: `${base}.kubeconfig`, tokenFile: `${base}.token`, caFile: `${base}.ca.crt`, server: cluster.server };
   writeFileSync(out.tokenFile, review.status.token);
   writeFileSync(out.caFile, ca);

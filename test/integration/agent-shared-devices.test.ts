@@ -68,7 +68,7 @@ describe('shared devices across three nodes', () => {
       const text = await nodes[0]?.metrics();
       expect(text).toContain('akri_instance_count{configuration="cams",is_shared="true"} 1');
       expect(text).toMatch(/akri_discovery_response_result\{discovery_handler_name="debugEcho",response="Success"\} \d+/);
-      expect(text).toMatch(/akri_discovery_response_time_count\{configuration="cams"\} \d+/);
+      expect(text).toMatch(/akri_discovery_response_time_count\{configuration="cams",discovery_handler_name="debugEcho"\} \d+/);
     });
   });
 

@@ -145,7 +145,7 @@ describe('DRA (dra.enabled)', () => {
     expect(draRules(off, 'akri-akri-ts-controller')).toEqual([]);
     const on = manifests((await helmTemplate({ dra: { enabled: true } })).stdout);
     expect(draRules(on, 'akri-akri-ts-agent')).toEqual([
-      { apiGroups: ['resource.k8s.io'], resources: ['resourceslices'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
+      { apiGroups: ['resource.k8s.io'], resources: ['resourceslices'], verbs: ['list', 'watch', 'create', 'patch', 'delete'] },
       { apiGroups: ['resource.k8s.io'], resources: ['resourceclaims'], verbs: ['get'] },
     ]);
     expect(draRules(on, 'akri-akri-ts-controller').flatMap((r) => r.resources).sort()).toEqual(['deviceclasses', 'resourceclaimtemplates', 'resourceslices']);
@@ -180,6 +180,28 @@ describe('the optional ServiceMonitor', () => {
     // Everything but the prometheus-operator kind (whose CRD this API server does not serve) is valid.
     const r = await run(goTools().kubeconform, ['-strict', '-summary', '-skip', 'ServiceMonitor', '-schema-location', schemaLocation(schemas), '-'], { stdin: (await helmTemplate({ serviceMonitor: { enabled: true } })).stdout });
     expect(r.code, r.stdout).toBe(0);
+  });
+
+  it('gives the agent targets a node label, and not the controller (its akri_broker_pod_count has its own)', async () => {
+    const all = manifests((await helmTemplate({ serviceMonitor: { enabled: true } })).stdout);
+    expect(find(all, 'ServiceMonitor', 'akri-akri-ts-agent').spec).toMatchObject({
+      endpoints: [{ relabelings: [{ sourceLabels: ['__meta_kubernetes_pod_node_name'], targetLabel: 'node' }] }],
+    });
+    expect(JSON.stringify(find(all, 'ServiceMonitor', 'akri-akri-ts-controller').spec)).not.toContain('relabelings');
+  });
+
+  it('ships the Grafana dashboard as a ConfigMap for the sidecar, only when asked', async () => {
+    const { readFileSync } = await import('node:fs');
+    const off = manifests((await helmTemplate({})).stdout);
+    expect(off.filter((m) => m.kind === 'ConfigMap' && m.metadata.name.includes('grafana'))).toEqual([]);
+    const t = await helmTemplate({ grafanaDashboard: { enabled: true, namespace: 'monitoring', annotations: { grafana_folder: 'Edge' } } });
+    const map = find(manifests(t.stdout), 'ConfigMap', 'akri-akri-ts-grafana-dashboard') as { metadata: { namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; data?: Record<string, string> };
+    expect(map.metadata.namespace).toBe('monitoring');
+    expect(map.metadata.labels?.grafana_dashboard).toBe('1');
+    expect(map.metadata.annotations).toEqual({ grafana_folder: 'Edge' });
+    expect(JSON.parse(map.data?.['akri-ts.json'] ?? '')).toEqual(JSON.parse(readFileSync(new URL('../../helm/dashboards/akri-ts.json', import.meta.url), 'utf8')));
+    const r = await kubeconform(t.stdout);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
   });
 });
 

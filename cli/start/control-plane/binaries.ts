@@ -27,6 +27,15 @@ export function etcdBinary(): string {
   return process.env.AKRI_TS_ETCD ?? findOnPath('etcd', 'Install it with: apt-get install etcd-server');
 }
 
+export interface BuildOptions {
+  /**
+   * Every line of the build's output, with one line per compiled package (go build -v) and
+   * Go's module downloads, for a caller that shows progress (build-progress.ts reads them).
+   * Without it, module downloads are left out and packages are not listed.
+   */
+  packageProgress?: boolean;
+}
+
 /**
  * Builds (first run only) and returns the directory holding the pinned Kubernetes binaries.
  * Build progress streams to `progress`; a failed build rejects with the script's last output.
@@ -34,22 +43,30 @@ export function etcdBinary(): string {
 export function ensureKubeBinaries(
   components: KubeComponent[],
   progress: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+  options: BuildOptions = {},
 ): Promise<string> {
   if (process.env.AKRI_TS_KUBE_BIN) return Promise.resolve(process.env.AKRI_TS_KUBE_BIN);
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', [buildScript, ...components], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = options.packageProgress ? { ...process.env, AKRI_TS_BUILD_PROGRESS: '1' } : process.env;
+    const child = spawn('bash', [buildScript, ...components], { stdio: ['ignore', 'pipe', 'pipe'], env });
     let stdout = '';
     const tail: string[] = [];
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    let partial = '';
     child.stderr.on('data', (d: Buffer) => {
-      for (const line of d.toString().split('\n').filter(Boolean)) {
+      // Chunks split lines anywhere; a package path cut in two would count twice.
+      const lines = (partial + d.toString()).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines.filter(Boolean)) {
         tail.push(line);
         if (tail.length > 30) tail.shift();
-        if (!line.startsWith('go: downloading')) progress(line);
+        if (options.packageProgress || !line.startsWith('go: downloading')) progress(line);
       }
     });
     child.once('error', (err) => reject(new Error(`could not run ${buildScript}: ${err.message}`)));
-    child.once('exit', (code) => {
+    // 'close', not 'exit': both pipes are drained by then, so no last line is missed.
+    child.once('close', (code) => {
+      if (partial) progress(partial);
       const bin = stdout.trim().split('\n').pop();
       if (code === 0 && bin) resolve(bin);
       else reject(new Error(`building Kubernetes binaries failed (exit ${code}):\n${tail.join('\n')}`));

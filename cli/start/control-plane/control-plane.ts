@@ -22,6 +22,16 @@ export interface ControlPlaneOptions {
   controllerManagerArgs?: string[];
   apiserverArgs?: string[];
   progress?: (line: string) => void;
+  /** Each component as it is started and once it reports healthy (for a progress display). */
+  onComponent?: (name: string, state: 'starting' | 'healthy') => void;
+}
+
+/** The Kubernetes binaries a control plane with these options runs (kubectl for the user). */
+export function controlPlaneComponents(options: Pick<ControlPlaneOptions, 'scheduler' | 'controllerManager'> = {}): KubeComponent[] {
+  const wanted: KubeComponent[] = ['kube-apiserver', 'kubectl'];
+  if (options.scheduler !== false) wanted.push('kube-scheduler');
+  if (options.controllerManager !== false) wanted.push('kube-controller-manager');
+  return wanted;
 }
 
 export interface ControlPlaneEndpoints {
@@ -64,10 +74,7 @@ export class ControlPlane {
     const { dir } = this.options;
     const logDir = join(dir, 'logs');
     mkdirSync(logDir, { recursive: true });
-    const wanted: KubeComponent[] = ['kube-apiserver', 'kubectl'];
-    if (this.options.scheduler !== false) wanted.push('kube-scheduler');
-    if (this.options.controllerManager !== false) wanted.push('kube-controller-manager');
-    const binDir = await ensureKubeBinaries(wanted, this.options.progress);
+    const binDir = await ensureKubeBinaries(controlPlaneComponents(this.options), this.options.progress);
     const etcd = etcdBinary();
     this.pki = await ensurePki(join(dir, 'pki'));
     this.ports = {
@@ -176,8 +183,10 @@ export class ControlPlane {
   async startComponent(name: string): Promise<void> {
     const proc = this.processes.get(name);
     if (!proc) throw new Error(`unknown control-plane component ${name}`);
+    this.options.onComponent?.(name, 'starting');
     proc.start();
     await proc.waitUntil(() => this.healthy(name), name === 'kube-apiserver' ? 90_000 : 60_000, 'healthy');
+    this.options.onComponent?.(name, 'healthy');
   }
 
   async stopComponent(name: string): Promise<void> {
