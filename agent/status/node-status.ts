@@ -86,8 +86,19 @@ function strip(s: NodeDiscoveryStatus): unknown {
   return { ...s, conditions: (s.conditions ?? []).map(({ lastTransitionTime: _t, ...c }) => c) };
 }
 
+/** JSON with object keys sorted: the API server returns stored objects with sorted keys. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
+}
+
+/**
+ * True when the entry as stored (`a`, read back from the API server, whose keys come sorted) says
+ * what `b` says, transition times aside. Comparing key order too made every change written twice.
+ */
 export function sameNodeStatus(a: NodeDiscoveryStatus | undefined, b: NodeDiscoveryStatus): boolean {
-  return a !== undefined && JSON.stringify(strip(a)) === JSON.stringify(strip(b));
+  return a !== undefined && canonical(strip(a)) === canonical(strip(b));
 }
 
 /** Carries lastTransitionTime over from the previous entry for conditions whose status held. */

@@ -305,6 +305,11 @@ spec:
           resources:
             {{- toYaml . | nindent 12 }}
           {{- end }}
+          {{- if .mountDev }}
+          # The host's /dev is mounted over /dev: the default /dev/termination-log would be
+          # created in the host's /dev.
+          terminationMessagePath: /tmp/termination-log
+          {{- end }}
           volumeMounts:
             - name: handlers
               mountPath: {{ $root.Values.agent.handlersDir }}

@@ -110,8 +110,15 @@ describe('what the chart renders', () => {
     const agent = podSpec(find(all, 'DaemonSet', 'akri-akri-ts-agent'));
     expect(argValue(agent.containers[0]?.args, '--embed')).toBe('onvif,udev');
     expect(agent.hostNetwork).toBe(true); // ONVIF multicast
-    expect(agent.volumes?.map((v) => v.hostPath?.path)).toEqual(expect.arrayContaining(['/dev', '/run/udev', '/var/lib/akri']));
+    // udev reads sysfs and udev's database; the host's /dev is not mounted (over /dev it breaks
+    // the kubelet's /dev/termination-log on a read-only root filesystem).
+    expect(agent.volumes?.map((v) => v.hostPath?.path)).toEqual(expect.arrayContaining(['/run/udev', '/var/lib/akri']));
+    expect(agent.volumes?.map((v) => v.hostPath?.path)).not.toContain('/dev');
     expect(agent.containers[0]?.securityContext?.privileged).toBeUndefined();
+    // Where the host's /dev is mounted (serial lines), the termination message goes to /tmp.
+    const rtu = podSpec(find(all, 'DaemonSet', 'akri-akri-ts-modbus-rtu-discovery'));
+    expect(rtu.volumes?.map((v) => v.hostPath?.path)).toContain('/dev');
+    expect(rtu.containers[0]?.terminationMessagePath).toBe('/tmp/termination-log');
   });
 
   it('renders one DaemonSet and one Configuration per custom handler', async () => {

@@ -1,6 +1,8 @@
-// The real-node tier: a control plane plus containerd and the real kubelet, started once by
-// global-setup.ts. Its specs are `*.spec.ts`, so the unit project's `*.test.ts` glob never
+// The real-node tier: a control plane plus containerd, the real kubelet and kube-proxy, started
+// once by global-setup.ts. Its specs are `*.spec.ts`, so the unit project's `*.test.ts` glob never
 // picks them up without the node. Run: npx vitest run --config test/node/vitest.node.config.ts
+// With AKRI_TS_NODE_DISTRO=microk8s the kubelet is laid out as MicroK8s lays it out, and only the
+// chart's preset spec runs (`npm run test:node` runs both).
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
@@ -11,7 +13,7 @@ export default defineConfig({
   test: {
     root,
     name: 'node',
-    include: ['test/node/**/*.spec.ts'],
+    include: (process.env.AKRI_TS_NODE_DISTRO ?? 'k8s') === 'k8s' ? ['test/node/**/*.spec.ts'] : ['test/node/chart-preset.spec.ts'],
     globalSetup: ['test/node/global-setup.ts'],
     // One node, two shared cores: files take turns, and pods take seconds, not milliseconds.
     fileParallelism: false,

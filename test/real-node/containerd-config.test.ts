@@ -29,12 +29,12 @@ describe('containerd config for a test node', () => {
     expect(withCdi).toContain('cdi_spec_dirs = ["/tmp/n1/cdi"]');
   });
 
-  it('renders a bridge network with host-local IPAM and no masquerading', () => {
+  it('renders a bridge network with host-local IPAM, the bridge as default route, and no masquerading', () => {
     const list = JSON.parse(renderBridgeConflist({ bridge: 'akrits1', subnet: '10.233.9.0/24' }, '/tmp/n1/ipam')) as {
-      plugins: Array<{ type: string; bridge: string; ipMasq: boolean; ipam: { type: string; ranges: Array<Array<{ subnet: string }>>; dataDir: string } }>;
+      plugins: Array<{ type: string; bridge: string; ipMasq: boolean; isDefaultGateway: boolean; ipam: { type: string; ranges: Array<Array<{ subnet: string }>>; dataDir: string } }>;
     };
     expect(list.plugins).toHaveLength(1);
-    expect(list.plugins[0]).toMatchObject({ type: 'bridge', bridge: 'akrits1', ipMasq: false });
+    expect(list.plugins[0]).toMatchObject({ type: 'bridge', bridge: 'akrits1', ipMasq: false, isDefaultGateway: true });
     expect(list.plugins[0]?.ipam).toEqual({ type: 'host-local', ranges: [[{ subnet: '10.233.9.0/24' }]], dataDir: '/tmp/n1/ipam' });
   });
 });

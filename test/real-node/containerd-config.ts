@@ -90,7 +90,9 @@ export interface BridgeNetwork {
 }
 
 /**
- * A CNI bridge network with host-local IPAM; no masquerading, so no iptables rules of ours.
+ * A CNI bridge network with host-local IPAM; no masquerading, so no iptables rules of ours. The
+ * bridge's address is each pod's default route: Service ClusterIPs (the API server's among them)
+ * are not on the pod subnet, and reach kube-proxy's rules on the host through it.
  * The pod's loopback is set up by containerd's CRI itself, not by this list.
  */
 export function renderBridgeConflist({ bridge, subnet }: BridgeNetwork, ipamDataDir: string): string {
@@ -103,6 +105,7 @@ export function renderBridgeConflist({ bridge, subnet }: BridgeNetwork, ipamData
           type: 'bridge',
           bridge,
           isGateway: true,
+          isDefaultGateway: true,
           ipMasq: false,
           hairpinMode: false,
           ipam: { type: 'host-local', ranges: [[{ subnet }]], dataDir: ipamDataDir },

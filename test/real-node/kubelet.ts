@@ -1,24 +1,25 @@
 // The real kubelet (v1.34.4, built by tools/kube-binaries) as a child process under pdeathsig,
-// with a root directory of its own, where the pod-resources API listens
-// (<root>/pod-resources/kubelet.sock). The device-plugin socket is NOT under --root-dir: v1.34's
-// device manager hard-codes /var/lib/kubelet/device-plugins/kubelet.sock, hence one real kubelet
-// per machine. It can be restarted (stop + start) while its pods keep running in containerd.
+// rooted where the distribution being played roots it (kubelet-layout.ts): the pod-resources API
+// listens in <root>/pod-resources, and the chart's hostPath volumes point at that root. v1.34's
+// device manager hard-codes /var/lib/kubelet/device-plugins/kubelet.sock whatever --root-dir says,
+// hence one real kubelet per machine. Its own files (config, kubeconfig, pod logs) stay in `dir`.
+// It can be restarted (stop + start) while its pods keep running in containerd.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { join } from 'node:path';
 import { writeKubeconfig } from '../../cli/start/control-plane/kubeconfig.ts';
 import { ManagedProcess } from '../../lib/process/managed-process.ts';
 import { renderKubeletConfig } from './kubelet-config.ts';
+import type { KubeletLayout } from './kubelet-layout.ts';
 import type { NodePki } from './node-pki.ts';
-
-/** pluginapi.DevicePluginPath in k8s.io/kubelet, used whatever --root-dir says. */
-export const DEVICE_PLUGIN_DIR = '/var/lib/kubelet/device-plugins';
 
 export interface KubeletOptions {
   nodeName: string;
   /** The host's own (non-loopback) address; the kubelet binds to it and reports it as InternalIP. */
   nodeIp: string;
   dir: string;
+  /** Where the kubelet's root is on the host (the distribution's layout). */
+  layout: KubeletLayout;
   binary: string;
   server: string;
   pki: NodePki;
@@ -34,7 +35,7 @@ export class Kubelet {
   private readonly process: ManagedProcess;
 
   constructor(private readonly options: KubeletOptions) {
-    this.rootDir = join(options.dir, 'root');
+    this.rootDir = options.layout.rootDir;
     const configFile = join(options.dir, 'config.yaml');
     const kubeconfig = join(options.dir, 'kubeconfig');
     this.process = new ManagedProcess({
@@ -55,11 +56,11 @@ export class Kubelet {
   }
 
   get devicePluginDir(): string {
-    return DEVICE_PLUGIN_DIR;
+    return this.options.layout.devicePluginDir;
   }
 
   get podResourcesSocket(): string {
-    return join(this.rootDir, 'pod-resources', 'kubelet.sock');
+    return this.options.layout.podResourcesSocket;
   }
 
   get pid(): number | undefined {
@@ -78,6 +79,7 @@ export class Kubelet {
   start(): void {
     const { dir, pki, server, nodeName, containerdSocket, port, healthzPort } = this.options;
     mkdirSync(this.rootDir, { recursive: true });
+    mkdirSync(dir, { recursive: true });
     const resolvConf = join(dir, 'resolv.conf');
     writeFileSync(resolvConf, 'nameserver 127.0.0.1\n');
     const podLogsDir = join(dir, 'pod-logs');

@@ -1,6 +1,7 @@
 // The two images a real node needs, both from busybox: the pod sandbox ("pause") image that
 // containerd's CRI plugin starts first in every pod, and the broker, which prints its
-// environment (where the device plugin's Allocate env lands) and then stays up.
+// environment (where the device plugin's Allocate env lands), serves it over HTTP on port 8083
+// (GET /env, so a broker Service can be tried end to end) and then stays up.
 import type { ImageRecipe } from './image-archive.ts';
 
 // busybox sh as PID 1 ignores SIGTERM unless it traps it; the short sleep lets the trap run.
@@ -10,5 +11,9 @@ export const PAUSE_IMAGE: ImageRecipe = { repository: 'akri-ts/pause', cmd: ['/b
 
 export const BROKER_IMAGE: ImageRecipe = {
   repository: 'akri-ts/broker',
-  cmd: ['/bin/sh', '-c', `echo '--- environment ---'; env | sort; echo '--- end ---'; ${stayUp}`],
+  cmd: [
+    '/bin/sh',
+    '-c',
+    `echo '--- environment ---'; env | sort; echo '--- end ---'; mkdir -p /tmp/www && env | sort > /tmp/www/env && httpd -p 8083 -h /tmp/www; ${stayUp}`,
+  ],
 };

@@ -17,6 +17,11 @@ export interface NodeLockRecord {
   tunables?: Record<string, string>;
   /** Hard-coded host paths (host-paths.ts) that the run created. */
   createdHostPaths?: string[];
+  /** The kubelet's root and device-plugin dirs on the host (its layout). */
+  kubeletRootDir?: string;
+  devicePluginDir?: string;
+  /** kube-proxy ran, so its nftables tables may be left. */
+  kubeProxy?: boolean;
 }
 
 export interface NodeLock {

@@ -1,7 +1,7 @@
 // What a real node needs from this machine, checked before anything starts, so a missing piece
 // fails the run with its reason instead of as a kubelet crash loop: root, cgroup v1 controllers
-// (or v2), overlayfs, /dev/kmsg (cAdvisor's OOM watcher), containerd, runc, the CNI plugins and
-// a static busybox. Swap is reported but allowed (failSwapOn: false).
+// (or v2), overlayfs, /dev/kmsg (cAdvisor's OOM watcher), containerd, runc, the CNI plugins,
+// nft (kube-proxy's nftables mode) and a static busybox. Swap is reported but allowed (failSwapOn: false).
 import { accessSync, constants, existsSync, readFileSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CNI_BIN_DIR } from './containerd.ts';
@@ -72,7 +72,7 @@ export function checkPrerequisites(): PrerequisiteReport {
     problems.push('the kernel has no overlay filesystem, which containerd\'s overlayfs snapshotter needs (modprobe overlay)');
   }
   if (!existsSync('/dev/kmsg')) problems.push('/dev/kmsg is missing; the kubelet\'s OOM watcher (cAdvisor) cannot start without it');
-  for (const [bin, pkg] of [['containerd', 'containerd'], ['ctr', 'containerd'], ['runc', 'runc'], ['setpriv', 'util-linux'], ['umount', 'mount']]) {
+  for (const [bin, pkg] of [['containerd', 'containerd'], ['ctr', 'containerd'], ['runc', 'runc'], ['setpriv', 'util-linux'], ['umount', 'mount'], ['nft', 'nftables']]) {
     if (!onPath(bin as string)) problems.push(`${bin} is not on PATH; install it with: apt-get install ${pkg}`);
   }
   for (const plugin of ['bridge', 'host-local', 'loopback']) {

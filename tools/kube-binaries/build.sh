@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the pinned Kubernetes binaries from their Go modules and caches them outside the
 # repository, keyed by version, so that only the first run on a machine pays for the build.
-# Usage: build.sh [component ...]   (default: the control plane, kubectl and the kubelet)
+# Usage: build.sh [component ...]   (default: the control plane, kubectl, the kubelet and kube-proxy)
 # Prints the bin directory on its last line. Safe to run concurrently (flock).
 # AKRI_TS_BUILD_PROGRESS=1: also print how many packages must be compiled, then each package's
 # import path as Go compiles it (go build -v), so a caller can show real progress.
@@ -14,7 +14,7 @@ version=$(sed -n 's/^require k8s.io\/kubernetes v\(.*\)$/\1/p' "$here/go.mod")
 cache=${AKRI_TS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/akri-ts}
 bin="$cache/kubernetes-v$version/bin"
 components=("$@")
-[ ${#components[@]} -gt 0 ] || components=(kube-apiserver kube-scheduler kube-controller-manager kubectl kubelet)
+[ ${#components[@]} -gt 0 ] || components=(kube-apiserver kube-scheduler kube-controller-manager kubectl kubelet kube-proxy)
 command -v go >/dev/null || { echo "build.sh: Go is not installed; it is needed to build Kubernetes v$version" >&2; exit 1; }
 mkdir -p "$bin"
 exec 9>"$bin/.lock"

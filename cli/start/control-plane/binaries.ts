@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 const buildScript = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'tools', 'kube-binaries', 'build.sh');
 
-export type KubeComponent = 'kube-apiserver' | 'kube-scheduler' | 'kube-controller-manager' | 'kubectl' | 'kubelet';
+export type KubeComponent = 'kube-apiserver' | 'kube-scheduler' | 'kube-controller-manager' | 'kubectl' | 'kubelet' | 'kube-proxy';
 
 export function findOnPath(name: string, hint: string): string {
   const candidates = (process.env.PATH ?? '').split(':').concat(['/usr/bin', '/usr/sbin', '/usr/local/bin']);
