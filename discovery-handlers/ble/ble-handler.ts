@@ -10,6 +10,7 @@ import { matchesFilters } from './filter.ts';
 import { NobleAdvertisementSource } from './noble-source.ts';
 import { SeenTable } from './seen-table.ts';
 import { sameSnapshot } from './snapshot-equality.ts';
+import { sleepUnlessAborted as pause } from '../../lib/discovery/abortable-sleep.ts';
 
 export interface BleHandlerOptions {
   /** Opens one scan on a controller; discover() streams on the same controller share it. */
@@ -97,18 +98,4 @@ export class BleDiscoveryHandler implements DiscoveryHandler {
       await source.stopped();
     }
   }
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

@@ -5,9 +5,12 @@
 // source says something may have changed: a libudev monitor event (hotplug without waiting for
 // a poll) or a poll tick of the sysfs walk. A short settle delay lets the burst of uevents one
 // USB plug produces (device, interfaces, tty, ...) become one snapshot instead of several.
-import { setTimeout as sleep } from 'node:timers/promises';
+// A round here is one synchronous match of this node's devices against the rules: local,
+// bounded by the rule limits (UDEV_LIMITS) and the number of devices; the abort signal is
+// honoured between rounds and while waiting for a change.
 import type { DiscoverRequest, DiscoveredDevice, DiscoveryHandler } from '../../lib/discovery/handler.ts';
 import { Logger } from '../../lib/observability/logger.ts';
+import { sleepUnlessAborted } from '../../lib/discovery/abortable-sleep.ts';
 import { chooseDeviceSource, type DeviceSourceOptions } from './choose-device-source.ts';
 import type { DeviceSource } from './device-source.ts';
 import { parseUdevDiscoveryDetails, type UdevDiscoveryDetails } from './udev-discovery-details.ts';
@@ -64,7 +67,7 @@ export class UdevDiscoveryHandler implements DiscoveryHandler {
           });
           wake = undefined;
         }
-        if (this.settleMs > 0 && !signal.aborted) await sleep(this.settleMs);
+        if (this.settleMs > 0 && !signal.aborted) await sleepUnlessAborted(this.settleMs, signal);
       }
     } finally {
       stopWatching();

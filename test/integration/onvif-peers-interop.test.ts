@@ -90,7 +90,8 @@ describe('WS-Discovery with wsdd as the peer', () => {
     const wsdd = spawn(cmd ?? 'ip', args, { stdio: 'ignore' });
     try {
       await waitFor(() => heard.some((a) => a.kind === 'hello' && a.endpoint.uuid === uuid), 10_000);
-      const cameras = await probeOnce({ windowMs: 1000, multicast: true, unicastAddresses: [] }, { multicastInterface: ns.hostAddress });
+      const probe = { windowMs: 1000, multicast: true, unicastAddresses: [], maxEndpointsPerResponder: 16, maxXAddrsPerEndpoint: 4 };
+      const { endpoints: cameras } = await probeOnce(probe, { multicastInterface: ns.hostAddress });
       expect(cameras.map((c) => c.uuid)).not.toContain(uuid);
       wsdd.kill('SIGTERM');
       await waitFor(() => heard.some((a) => a.kind === 'bye' && a.uuid === uuid), 10_000);
