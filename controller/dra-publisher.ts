@@ -12,8 +12,8 @@ import { DEVICE_CLASSES_PATH, RESOURCE_API, RESOURCE_SLICES_PATH, type DeviceCla
 import type { EventType } from '../lib/kube/event-recorder.ts';
 import { KubeApiError, kubeRequest, serverSideApply, type KubeEndpoint } from '../lib/kube/raw-request.ts';
 import type { Logger } from '../lib/observability/logger.ts';
-import { WatchCache, type KubeObject } from '../lib/reconcile/watch-cache.ts';
-import type { QueueClock } from '../lib/reconcile/work-queue.ts';
+import { Informer, apiListerWatcher, type KubeObject } from '../lib/reconcile/informer.ts';
+import type { Clock, TimerHandle } from '../lib/time/clock.ts';
 import { FIELD_MANAGER } from './broker-names.ts';
 import { planDra, type DraPlan } from './dra-plan.ts';
 
@@ -23,7 +23,7 @@ export interface DraPublisherOptions {
   kc: KubeEndpoint;
   namespace?: string;
   logger: Logger;
-  clock: QueueClock;
+  clock: Clock;
   resyncMs: number;
   watchTimeoutSeconds?: number;
   configurations: () => readonly Configuration[];
@@ -35,23 +35,22 @@ export interface DraPublisherOptions {
 }
 
 export class DraPublisher {
-  private readonly classes: WatchCache<DeviceClass & KubeObject>;
-  private readonly slices: WatchCache<ResourceSlice & KubeObject>;
-  private readonly templates: WatchCache<ResourceClaimTemplate & KubeObject>;
+  private readonly classes: Informer<DeviceClass & KubeObject>;
+  private readonly slices: Informer<ResourceSlice & KubeObject>;
+  private readonly templates: Informer<ResourceClaimTemplate & KubeObject>;
   private readonly log: Logger;
   private leading = false;
   private running: Promise<void> | undefined;
   private again = false;
-  private retry: unknown;
+  private retry: TimerHandle | undefined;
   private readonly told = new Map<string, string>();
 
   constructor(private readonly o: DraPublisherOptions) {
     this.log = o.logger.child({ component: 'dra' });
     const cache = <T extends KubeObject>(resource: string, path: string, labelSelector?: string) =>
-      new WatchCache<T>({
-        kc: o.kc,
-        path,
-        labelSelector,
+      new Informer<T>({
+        source: apiListerWatcher<T>(o.kc, path, { labelSelector }),
+        name: path,
         logger: this.log.child({ resource }),
         clock: o.clock,
         resyncMs: o.resyncMs,

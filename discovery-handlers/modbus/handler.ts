@@ -5,9 +5,9 @@
 // same discoveryDetails schema and refuse the other transport's section by name.
 import { InvalidDiscoveryDetails, type DiscoverRequest, type DiscoveredDevice, type DiscoveryHandler } from '../../lib/discovery/handler.ts';
 import { Logger } from '../../lib/observability/logger.ts';
-import { sleepUnlessAborted } from '../../lib/discovery/abortable-sleep.ts';
 import { roundDeadline } from '../../lib/discovery/round-deadline.ts';
 import { progressWhile } from '../../lib/discovery/progress-while.ts';
+import { sleep } from '../../lib/time/sleep.ts';
 import { parseModbusDetails } from './details.ts';
 import { realLinks, scanOnce, withBusyLinesCarriedOver, type LinkFactory, type ScanOrder, type ScanReport } from './scan.ts';
 
@@ -39,13 +39,7 @@ export class ModbusDiscoveryHandler implements DiscoveryHandler {
   }
 
   async *discover(request: DiscoverRequest, signal: AbortSignal): AsyncIterable<DiscoveredDevice[]> {
-    const details = parseModbusDetails(request.details);
-    if (this.transport === 'tcp' && details.rtu) {
-      throw new InvalidDiscoveryDetails(`serial units are node-local: use discovery handler "${MODBUS_RTU_HANDLER_NAME}" for rtu targets`, 'rtu');
-    }
-    if (this.transport === 'rtu' && details.tcp) {
-      throw new InvalidDiscoveryDetails(`TCP units are shared between nodes: use discovery handler "${MODBUS_TCP_HANDLER_NAME}" for tcp targets`, 'tcp');
-    }
+    const details = parseModbusDetailsFor(this.transport, request.details);
     let previous: string | undefined;
     let last: DiscoveredDevice[] = [];
     let order: ScanOrder = { first: new Set(), last: new Set() };
@@ -96,12 +90,19 @@ export class ModbusDiscoveryHandler implements DiscoveryHandler {
       last = devices;
       if (fresh(devices)) yield devices;
       request.roundEnded?.();
-      await sleepUnlessAborted(details.discoveryIntervalSecs * 1000, signal);
+      await sleep(details.discoveryIntervalSecs * 1000, signal);
     }
   }
 }
 
-/** Both registrations, for an agent that embeds its handlers or a handler process. */
-export function createModbusHandlers(options: Omit<ModbusHandlerOptions, 'transport'> = {}): ModbusDiscoveryHandler[] {
-  return [new ModbusDiscoveryHandler({ ...options, transport: 'tcp' }), new ModbusDiscoveryHandler({ ...options, transport: 'rtu' })];
+/** The shared details schema, with each transport refusing the other's section by name. */
+export function parseModbusDetailsFor(transport: ModbusTransport, text: string): ReturnType<typeof parseModbusDetails> {
+  const details = parseModbusDetails(text);
+  if (transport === 'tcp' && details.rtu) {
+    throw new InvalidDiscoveryDetails(`serial units are node-local: use discovery handler "${MODBUS_RTU_HANDLER_NAME}" for rtu targets`, 'rtu');
+  }
+  if (transport === 'rtu' && details.tcp) {
+    throw new InvalidDiscoveryDetails(`TCP units are shared between nodes: use discovery handler "${MODBUS_TCP_HANDLER_NAME}" for tcp targets`, 'tcp');
+  }
+  return details;
 }

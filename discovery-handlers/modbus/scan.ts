@@ -6,7 +6,7 @@
 // and they go first next round. Returns a sorted snapshot.
 import type { DiscoveredDevice } from '../../lib/discovery/handler.ts';
 import type { Logger } from '../../lib/observability/logger.ts';
-import { forEachBounded } from '../../lib/discovery/bounded-map.ts';
+import { forEachBounded } from '../../lib/async/bounded.ts';
 import type { ModbusDiscoveryDetails, RtuTargets } from './details.ts';
 import { rtuDevice, tcpDevice } from './device.ts';
 import { acceptsDevice, acceptsUnit } from './filters.ts';
@@ -127,7 +127,7 @@ export async function scanOnce(
   };
   signal.addEventListener('abort', closeAll, { once: true });
 
-  await forEachBounded(plan, limits.concurrency, signal, async (target) => {
+  await forEachBounded(plan, limits.concurrency, async (target) => {
     const deadline = Date.now() + limits.targetTimeoutMs;
     const remaining = (): number => Math.max(1, Math.min(limits.requestTimeoutMs, deadline - Date.now()));
     const open = async (): Promise<ModbusLink> => {
@@ -196,7 +196,7 @@ export async function scanOnce(
         await link.close();
       }
     }
-  });
+  }, signal);
   signal.removeEventListener('abort', closeAll);
   report.unscanned = plan.map(label).filter((l) => !finished.has(l) && !report.busyLines.includes(l));
   devices.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

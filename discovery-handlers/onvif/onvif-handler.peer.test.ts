@@ -6,7 +6,7 @@ import { CameraSimulator, type CameraSimulatorOptions } from '../../simulators/o
 import type { CameraProblem } from './camera-inspection.ts';
 import { OnvifDiscoveryHandler } from './onvif-handler.ts';
 import { freeUdpPort, SnapshotReader } from '../../test/support/discovery-snapshots.ts';
-import { eventually } from '../../test/integration/support/eventually.ts';
+import { eventually, until } from '../../test/support/wait.ts';
 
 let port: number;
 let cameras: CameraSimulator[];
@@ -205,7 +205,8 @@ describe('onvif discovery against misbehaving cameras', () => {
     // Keep pulling: the generator only runs while its consumer waits for the next snapshot.
     const added = reader.until((d) => d.length === 1, 5000);
     for (let i = 0; i < 4; i++) await dead.hello();
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // The first attempt on it has timed out (1 s); the other Hellos must have cost nothing.
+    await until('the silent camera to time out once', () => problems.some((p) => p.uuid === dead.uuid && p.kind === 'timeout'), 5000, 20);
     const good = await camera({ bindAddress: '127.0.0.14' });
     const started = Date.now();
     await good.hello();

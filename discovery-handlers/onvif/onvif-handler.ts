@@ -19,10 +19,10 @@ import {
   type HandlerProblem,
 } from '../../lib/discovery/handler.ts';
 import { Logger } from '../../lib/observability/logger.ts';
-import { forEachBounded } from '../../lib/discovery/bounded-map.ts';
 import { fairOrder } from '../../lib/discovery/fair-order.ts';
 import { progressWhile } from '../../lib/discovery/progress-while.ts';
 import { roundDeadline } from '../../lib/discovery/round-deadline.ts';
+import { forEachBounded } from '../../lib/async/bounded.ts';
 import { LogThrottle } from './log-throttle.ts';
 import { inspectCamera, problemOf, type AnnouncedCamera, type CameraProblem } from './camera-inspection.ts';
 import { getSystemDateAndTime, type CameraCallOptions } from './onvif-device-client.ts';
@@ -270,7 +270,7 @@ export class OnvifDiscoveryHandler implements DiscoveryHandler {
       // Akri checks every answering endpoint's clock each round: a camera whose WS-Discovery
       // still answers but whose web service is gone is not a usable camera.
       const listed = [...known].filter(([, camera]) => camera.device !== undefined);
-      await forEachBounded(listed, details.maxConcurrentQueries, round, async ([url, camera]) => {
+      await forEachBounded(listed, details.maxConcurrentQueries, async ([url, camera]) => {
         try {
           await getSystemDateAndTime(url, callOptions);
         } catch (error) {
@@ -283,7 +283,7 @@ export class OnvifDiscoveryHandler implements DiscoveryHandler {
           this.log.warn('camera liveness failed', { ...problem });
           report(problem);
         }
-      });
+      }, round);
     }
     // Between polls, an endpoint that just failed is not asked again: a burst of Hellos
     // (WS-Discovery repeats each one) or a flood of fake ones must not queue SOAP timeouts.
@@ -299,7 +299,7 @@ export class OnvifDiscoveryHandler implements DiscoveryHandler {
       ...fairOrder(candidates.filter((c) => !failed.has(c.serviceUrl)), byResponder).ordered,
       ...fairOrder(candidates.filter((c) => failed.has(c.serviceUrl)), byResponder).ordered,
     ];
-    await forEachBounded(order, details.maxConcurrentQueries, round, async (claim) => {
+    await forEachBounded(order, details.maxConcurrentQueries, async (claim) => {
       const result = await inspectCamera(claim, details, state.credentials, state.policy, callOptions);
       for (const problem of result.problems) {
         if (problem.kind === 'aborted') continue;
@@ -318,7 +318,7 @@ export class OnvifDiscoveryHandler implements DiscoveryHandler {
         // unreachable: not remembered, so the next poll tries again (a Hello only after a while).
         failed.set(serviceUrl, Date.now() + details.discoveryIntervalSeconds * 1000);
       }
-    });
+    }, round);
   }
 }
 

@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { MessageSecurityMode, OPCUACertificateManager, OPCUAClient, SecurityPolicy } from 'node-opcua';
 import type { FoundApplication } from './server-selection.ts';
+import { sleep } from '../../lib/time/sleep.ts';
 
 /**
  * Largest message a peer may send us. 10,000 ApplicationDescriptions fit (about 2 MB); far
@@ -94,7 +95,7 @@ export class OpcuaDiscoveryClient {
       clearTimeout(timer);
       if (onAbort) signal?.removeEventListener('abort', onAbort);
       // Disconnect is bounded too: a hung peer must not hold the round.
-      await Promise.race([client.disconnect().catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
+      await Promise.race([client.disconnect().catch(() => undefined), sleep(1000)]);
     }
   }
 

@@ -13,11 +13,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DiscoveredDevice, DiscoverRequest, DiscoveryHandler, HandlerProblem } from '../../lib/discovery/handler.ts';
 import { Logger } from '../../lib/observability/logger.ts';
-import { sleepUnlessAborted } from '../../lib/discovery/abortable-sleep.ts';
-import { forEachBounded } from '../../lib/discovery/bounded-map.ts';
 import { fairOrder } from '../../lib/discovery/fair-order.ts';
 import { progressWhile } from '../../lib/discovery/progress-while.ts';
 import { roundDeadline } from '../../lib/discovery/round-deadline.ts';
+import { forEachBounded } from '../../lib/async/bounded.ts';
+import { sleep } from '../../lib/time/sleep.ts';
 import { reachableDiscoveryUrl } from './discovery-url-host.ts';
 import { OpcuaCallFailed, OpcuaDiscoveryClient } from './opcua-discovery-client.ts';
 import { parseOpcuaDetails, type OpcuaDiscoveryDetails } from './opcua-details.ts';
@@ -149,7 +149,7 @@ export class OpcuaDiscoveryHandler implements DiscoveryHandler {
       const devices = view.snapshot();
       if (fresh(devices)) yield devices;
       request.roundEnded?.();
-      await sleepUnlessAborted(details.discoveryIntervalSeconds * 1000, signal);
+      await sleep(details.discoveryIntervalSeconds * 1000, signal);
     }
   }
 
@@ -186,18 +186,18 @@ export class OpcuaDiscoveryHandler implements DiscoveryHandler {
     const deadline = roundDeadline(stream, details.roundTimeoutSeconds * 1000);
     const signal = deadline.signal;
     try {
-      await forEachBounded(details.discoveryUrls, FIND_CONCURRENCY, signal, async (askedUrl) => {
+      await forEachBounded(details.discoveryUrls, FIND_CONCURRENCY, async (askedUrl) => {
         const listed = await this.serversOf(askedUrl, details, signal, report);
         // A call the deadline cut off says nothing about the servers: keep last round's view.
         if (listed === undefined) return;
         view.listedBy.set(askedUrl, listed);
         changed();
-      });
+      }, signal);
       if (!details.livenessCheck || signal.aborted) return;
       const candidates = view.listed();
       const { ordered } = fairOrder(candidates, (s) => s.askedUrl);
       const timeoutMs = details.requestTimeoutSeconds * 1000;
-      await forEachBounded(ordered, LIVENESS_CONCURRENCY, signal, async (server) => {
+      await forEachBounded(ordered, LIVENESS_CONCURRENCY, async (server) => {
         const key = urlKey(server.discoveryUrl);
         try {
           await this.client.getEndpointCount(server.discoveryUrl, timeoutMs, signal);
@@ -208,7 +208,7 @@ export class OpcuaDiscoveryHandler implements DiscoveryHandler {
           this.problem(server.discoveryUrl, 'liveness', error, report);
         }
         changed();
-      });
+      }, signal);
     } finally {
       deadline.dispose();
       if (deadline.expired()) {
@@ -229,9 +229,9 @@ export class OpcuaDiscoveryHandler implements DiscoveryHandler {
     };
     const resolved = async (servers: SelectedServer[], from: string): Promise<Listed[]> => {
       const out: Listed[] = [];
-      await forEachBounded(servers, LOOKUP_CONCURRENCY, signal, async (s) => {
+      await forEachBounded(servers, LOOKUP_CONCURRENCY, async (s) => {
         out.push({ ...s, discoveryUrl: await reachableDiscoveryUrl(s.discoveryUrl, from), askedUrl });
-      });
+      }, signal);
       // Keep the answer's order (the lookups finish in any order).
       const order = new Map(servers.map((s, i) => [s.discoveryUrl, i]));
       return out.sort((a, b) => (order.get(a.discoveryUrl) ?? 0) - (order.get(b.discoveryUrl) ?? 0));
@@ -254,7 +254,7 @@ export class OpcuaDiscoveryHandler implements DiscoveryHandler {
         const fresh = records.slice(0, limit).filter((r) => !known.has(urlKey(r.discoveryUrl)));
         // A record says little about the application; ask the server itself who it is,
         // so the type and name filters apply exactly as for FindServers.
-        await forEachBounded(fresh, FIND_CONCURRENCY, signal, async (record) => {
+        await forEachBounded(fresh, FIND_CONCURRENCY, async (record) => {
           const url = await reachableDiscoveryUrl(record.discoveryUrl, askedUrl);
           try {
             const apps = await this.client.findServers(url, timeoutMs, signal);
@@ -262,7 +262,7 @@ export class OpcuaDiscoveryHandler implements DiscoveryHandler {
           } catch (error) {
             this.problem(url, 'find-servers', error, report);
           }
-        });
+        }, signal);
       } catch (error) {
         this.problem(askedUrl, 'find-servers-on-network', error, report);
       }

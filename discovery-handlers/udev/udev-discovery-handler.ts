@@ -8,9 +8,9 @@
 // A round here is one synchronous match of this node's devices against the rules: local,
 // bounded by the rule limits (UDEV_LIMITS) and the number of devices; the abort signal is
 // honoured between rounds and while waiting for a change.
+import { sleep } from '../../lib/time/sleep.ts';
 import type { DiscoverRequest, DiscoveredDevice, DiscoveryHandler } from '../../lib/discovery/handler.ts';
 import { Logger } from '../../lib/observability/logger.ts';
-import { sleepUnlessAborted } from '../../lib/discovery/abortable-sleep.ts';
 import { chooseDeviceSource, type DeviceSourceOptions } from './choose-device-source.ts';
 import type { DeviceSource } from './device-source.ts';
 import { parseUdevDiscoveryDetails, type UdevDiscoveryDetails } from './udev-discovery-details.ts';
@@ -67,7 +67,7 @@ export class UdevDiscoveryHandler implements DiscoveryHandler {
           });
           wake = undefined;
         }
-        if (this.settleMs > 0 && !signal.aborted) await sleepUnlessAborted(this.settleMs, signal);
+        if (this.settleMs > 0 && !signal.aborted) await sleep(this.settleMs, signal);
       }
     } finally {
       stopWatching();

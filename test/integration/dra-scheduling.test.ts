@@ -16,7 +16,7 @@ import { Logger } from '../../lib/observability/logger.ts';
 import { applyConfiguration, deleteConfiguration, listInstances, nodeNames, TestNode } from './support/agent-nodes.ts';
 import { useTestCluster } from './support/cluster.ts';
 import { allocationOf, createClaimingPod, createClaimTemplate, getDeviceClass, listClaims, listPods, listSlices, listTemplates, schedulingOf } from './support/dra-objects.ts';
-import { eventually, holdsFor } from './support/eventually.ts';
+import { eventually, holdsFor } from '../support/wait.ts';
 import { TestKubelet } from './support/test-kubelet.ts';
 
 const cluster = useTestCluster('dra');

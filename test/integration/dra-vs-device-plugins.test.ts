@@ -20,7 +20,7 @@ import { applyConfiguration, listInstances, nodeNames, TestNode } from './suppor
 import { useTestCluster } from './support/cluster.ts';
 import { DevicePluginNode, dpNodeNames } from './support/device-plugin-node.ts';
 import { createClaimingPod, createClaimTemplate, getDeviceClass, listPods, listSlices, schedulingOf } from './support/dra-objects.ts';
-import { eventually, holdsFor } from './support/eventually.ts';
+import { eventually, holdsFor } from '../support/wait.ts';
 import { TestKubelet } from './support/test-kubelet.ts';
 
 const cluster = useTestCluster('dra-vs-dp');

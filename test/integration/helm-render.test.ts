@@ -121,6 +121,18 @@ describe('what the chart renders', () => {
     expect(rtu.containers[0]?.terminationMessagePath).toBe('/tmp/termination-log');
   });
 
+  it('probes the agent and the controller for liveness on /healthz of their metrics port, and not when that port is off', async () => {
+    const all = manifests((await helmTemplate({})).stdout);
+    for (const spec of [podSpec(find(all, 'DaemonSet', 'akri-akri-ts-agent')), podSpec(find(all, 'Deployment', 'akri-akri-ts-controller'))]) {
+      expect(spec.containers[0]?.livenessProbe?.httpGet).toEqual({ path: '/healthz', port: 'metrics' });
+      expect(spec.containers[0]?.ports?.find((p) => p.name === 'metrics')?.containerPort).toBe(8080);
+    }
+    const off = manifests((await helmTemplate({ agent: { metricsPort: 0 } })).stdout);
+    const agent = podSpec(find(off, 'DaemonSet', 'akri-akri-ts-agent'));
+    expect(agent.containers[0]?.livenessProbe).toBeUndefined();
+    expect(argValue(agent.containers[0]?.args, '--metrics-port')).toBe('0');
+  });
+
   it('renders one DaemonSet and one Configuration per custom handler', async () => {
     const all = manifests((await helmTemplate(VARIANTS['custom handlers'] ?? {})).stdout);
     expect(find(all, 'DaemonSet', 'akri-akri-ts-zigbee-discovery')).toBeDefined();

@@ -1,25 +1,36 @@
-// The node-local checkpoint of the slot ledger: a JSON file in the agent's state directory,
-// replaced atomically (write a temporary file, then rename), so an agent restarted while the
-// API server is away comes back with its devices and its claims. Saves are coalesced: a save
-// requested while one is running is done once after it, with the newest state. A claim saves
-// the whole ledger, so the JSON of each Instance record, each device's extras and each set of
-// this node's slots (objects the ledger replaces rather than edits) is made once and reused
-// until the object is replaced.
+// The node-local checkpoint: the slot ledger and the device store, as a JSON file in the
+// agent's state directory, replaced atomically (write a temporary file, then rename), so an
+// agent restarted while the API server is away comes back with its devices (their mounts and
+// device specs) and its claims. Saves are coalesced: a save requested while one is running is
+// done once after it, with the newest state. A claim saves everything, so the JSON of each
+// Instance record, each device record and each set of this node's slots (objects that are
+// replaced rather than edited) is made once and reused until the object is replaced.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { StoredDevice } from '../devices/device-store.ts';
 import type { LedgerState, LedgerView } from './slot-ledger.ts';
 
-const VERSION = 1;
+/** 2: the devices are the device store's records (version 1 kept mounts per Instance in the ledger). */
+const VERSION = 2;
 
-interface CheckpointFile {
+export interface NodeState {
+  ledger: LedgerState;
+  devices: StoredDevice[];
+}
+
+export interface NodeStateView {
+  ledger: LedgerView;
+  devices: Iterable<StoredDevice>;
+}
+
+interface CheckpointFile extends NodeState {
   version: number;
   node: string;
   savedAt: string;
-  ledger: LedgerState;
 }
 
-export class LedgerCheckpoint {
+export class NodeCheckpoint {
   readonly path: string;
   private running: Promise<void> | undefined;
   private again = false;
@@ -27,15 +38,15 @@ export class LedgerCheckpoint {
   constructor(
     stateDir: string,
     private readonly node: string,
-    private readonly view: () => LedgerView,
+    private readonly view: () => NodeStateView,
     private readonly now: () => number = Date.now,
   ) {
     mkdirSync(stateDir, { recursive: true });
     this.path = join(stateDir, `device-plugins-${node}.json`);
   }
 
-  /** The saved state, or undefined when there is none (or it belongs to another node). */
-  load(): LedgerState | undefined {
+  /** The saved state, or undefined when there is none (or it is another node's, or older). */
+  load(): NodeState | undefined {
     let text: string;
     try {
       text = readFileSync(this.path, 'utf8');
@@ -44,7 +55,7 @@ export class LedgerCheckpoint {
     }
     const file = JSON.parse(text) as CheckpointFile;
     if (file.version !== VERSION || file.node !== this.node) return undefined;
-    return file.ledger;
+    return { ledger: file.ledger, devices: file.devices };
   }
 
   save(): Promise<void> {
@@ -88,8 +99,8 @@ function frozenBytes(value: object, key = ''): Buffer {
 }
 
 /** The bytes of JSON.stringify of the CheckpointFile, in remembered pieces (written with writev). */
-export function checkpointParts(node: string, savedAt: string, ledger: LedgerView): Buffer[] {
-  const head: Omit<CheckpointFile, 'ledger'> = { version: VERSION, node, savedAt };
+export function checkpointParts(node: string, savedAt: string, state: NodeStateView): Buffer[] {
+  const head = { version: VERSION, node, savedAt };
   const parts: Buffer[] = [Buffer.from(`${JSON.stringify(head).slice(0, -1)},"ledger":{"instances":[`)];
   const list = (items: Iterable<[string, object]>, keyed: boolean): void => {
     let first = true;
@@ -99,11 +110,13 @@ export function checkpointParts(node: string, savedAt: string, ledger: LedgerVie
       parts.push(frozenBytes(value, keyed ? key : ''));
     }
   };
-  list(ledger.instances, false);
-  parts.push(Buffer.from('],"extras":{'));
-  list(ledger.extras, true);
-  parts.push(Buffer.from('},"mine":{'));
-  list(ledger.mine, true);
-  parts.push(Buffer.from(`},"pending":${JSON.stringify([...ledger.pending])}}}`));
+  list(state.ledger.instances, false);
+  parts.push(Buffer.from('],"mine":{'));
+  list(state.ledger.mine, true);
+  parts.push(Buffer.from(`},"pending":${JSON.stringify([...state.ledger.pending])}},"devices":[`));
+  list((function* () {
+    for (const d of state.devices) yield ['', d] as [string, object];
+  })(), false);
+  parts.push(Buffer.from(']}'));
   return parts;
 }
