@@ -104,7 +104,15 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await deleteConfiguration(cluster.kc, cluster.namespace, CONFIGURATION);
-  await until('the DRA Configuration to be cleaned up', async () => ((await listInstances(cluster.kc, cluster.namespace, CONFIGURATION)).length === 0 ? true : undefined), 60_000).catch(() => undefined);
+  await until(
+    'the DRA Configuration and its broker to be gone',
+    async () =>
+      (await listInstances(cluster.kc, cluster.namespace, CONFIGURATION)).length === 0 &&
+      (await cluster.core.listNamespacedPod({ namespace: cluster.namespace, labelSelector: `akri.sh/configuration=${CONFIGURATION}` })).items.length === 0
+        ? true
+        : undefined,
+    90_000,
+  ).catch(() => undefined);
   await controller?.stop();
   await agent?.stop();
   rmSync(dir, { recursive: true, force: true });
