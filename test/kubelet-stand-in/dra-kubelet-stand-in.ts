@@ -5,7 +5,8 @@
 //   type "DRAPlugin", picks the first of the plugin's supported_versions the kubelet serves
 //   ("v1.DRAPlugin", "v1beta1.DRAPlugin"), dials the endpoint and answers
 //   NotifyRegistrationStatus (plugin_registered false, with the reason, when it refuses).
-// - A socket that disappears unregisters the driver; an inotify event on a registered socket
+// - A socket whose GetInfo fails is tried again on the next scan, as the kubelet's reconciler
+//   retries; a socket that disappears unregisters the driver; an inotify event on a registered socket
 //   registers it again (the kubelet's reconciler re-registers a socket whose timestamp changed).
 // - prepare()/unprepare() call NodePrepareResources/NodeUnprepareResources on the driver, as the
 //   kubelet does for a pod's claims, and time each call from here.
@@ -180,7 +181,9 @@ export class DraKubeletStandIn {
       this.registrations.push({ socket, name: info.name, ok: !error, ...(error ? { error } : {}) });
       await unary(reg.NotifyRegistrationStatus.bind(reg), { pluginRegistered: !error, error: error ?? '' }, this.rpcTimeoutMs);
     } catch (err) {
+      // Not answering yet (bound, not yet listening): the kubelet's reconciler retries, so do we.
       this.registrations.push({ socket, name: '', ok: false, error: (err as Error).message });
+      this.seen.delete(socket);
     } finally {
       reg.close();
     }
