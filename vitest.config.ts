@@ -1,7 +1,10 @@
-// Three test tiers. "unit": pure logic, no cluster and no peers, in seconds. "peers": real
+// Test tiers. "unit": pure logic, no cluster and no peers, in seconds. "peers": real
 // protocol peers (camera simulator, OPC UA servers, libmodbus/pymodbus, umockdev, btvirt) on
-// loopback or ptys, no cluster; files named *.peer.test.ts. "integration": a real etcd +
-// kube-apiserver (+ scheduler and controller-manager) started once per run.
+// loopback or ptys, no cluster; files named *.peer.test.ts. "hostile": generated hostile input
+// for every class of issue 16 (rules, filters, files, flooding and harvesting peers), each with
+// a time and memory bound (docs/hostile-input-bounds.md); test/hostile/*.hostile.test.ts.
+// "integration": a real etcd + kube-apiserver (+ scheduler and controller-manager) started
+// once per run.
 import { defineConfig } from 'vitest/config';
 
 const everywhere = '{agent,controller,discovery-handlers,crds,dashboards,lib,cli,simulators,test}/**';
@@ -13,7 +16,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: [`${everywhere}/*.test.ts`],
-          exclude: ['test/integration/**', '**/*.peer.test.ts', '**/node_modules/**'],
+          exclude: ['test/integration/**', '**/*.peer.test.ts', '**/*.hostile.test.ts', '**/node_modules/**'],
         },
       },
       {
@@ -23,6 +26,16 @@ export default defineConfig({
           exclude: ['test/integration/**', '**/node_modules/**'],
           testTimeout: 60_000,
           // Peers bind ports, ptys and network namespaces: one file at a time.
+          pool: 'forks',
+          poolOptions: { forks: { singleFork: true } },
+        },
+      },
+      {
+        test: {
+          name: 'hostile',
+          include: ['test/hostile/**/*.hostile.test.ts'],
+          testTimeout: 180_000,
+          // Time bounds are measured: one file at a time, so the suite does not load itself.
           pool: 'forks',
           poolOptions: { forks: { singleFork: true } },
         },

@@ -1,26 +1,33 @@
-// One node's agent: the Registration server for discovery handlers, the watch-fed caches of
-// Configurations and Instances, a work queue of Configuration keys, and /metrics. Everything
-// node-specific is injected, so a test process can run several agents as several nodes.
+// One node's agent: the Registration server for discovery handlers, the informers of
+// Configurations and Instances (caches that only their watches write), a work queue of
+// Configuration keys, and /metrics. Everything node-specific is injected, so a test process
+// can run several agents as several nodes.
 import type { Registry } from 'prom-client';
-import type { Configuration } from '../lib/crd/configuration.ts';
+import { deviceAllocationOf, type Configuration } from '../lib/crd/configuration.ts';
+import { DRA_DRIVER } from '../lib/dra/driver.ts';
+import { RESOURCE_API, RESOURCE_SLICES_PATH, type ResourceClaim, type ResourceSlice } from '../lib/dra/resource-api.ts';
+import { KubeApiError } from '../lib/kube/raw-request.ts';
 import type { Instance } from '../lib/crd/instance.ts';
 import type { DiscoveryHandler } from '../lib/discovery/handler.ts';
 import { EventRecorder } from '../lib/kube/event-recorder.ts';
 import type { KubeAccess } from '../lib/kube/raw-request.ts';
 import type { Logger } from '../lib/observability/logger.ts';
 import { WorkQueue } from '../lib/reconcile/work-queue.ts';
+import { systemClock, type Clock } from '../lib/time/clock.ts';
 import { ConfigurationReconciler } from './configuration/configuration-reconciler.ts';
 import { ReferencedObjects } from './configuration/referenced-objects.ts';
 import type { NamespaceGrant } from './configuration/reference-policy.ts';
 import { embeddedEndpoint, HandlerRegistry } from './handlers/handler-registry.ts';
 import { serveRegistration, type RegistrationServer } from './handlers/registration-server.ts';
 import { AgentApi } from './kube/agent-api.ts';
-import { ListWatch, type ChangeType } from './kube/list-watch.ts';
+import { Informer, apiListerWatcher, type ChangeType } from '../lib/reconcile/informer.ts';
+import { BY_CONFIGURATION, instanceConfiguration } from '../lib/reconcile/indexes.ts';
 import { AgentMetrics } from './observability/agent-metrics.ts';
 import { DevicePluginMetrics } from './observability/device-plugin-metrics.ts';
 import { DevicePluginManager } from './device-plugin/device-plugin-manager.ts';
-import { changesPlan } from './instances/changes-plan.ts';
-import { serveMetrics, type MetricsServer } from './observability/metrics-server.ts';
+import { DeviceStore } from './devices/device-store.ts';
+import { DraNode } from './dra/dra-node.ts';
+import { serveMetrics, type HttpEndpoint } from '../lib/process/process-shell.ts';
 
 export interface AgentOptions {
   nodeName: string;
@@ -30,8 +37,8 @@ export interface AgentOptions {
   kubeConfig: KubeAccess;
   logger: Logger;
   registry: Registry;
-  /** Milliseconds since the epoch; tests may move it. */
-  now?: () => number;
+  /** Time and timers for everything the agent does (systemClock unless a test moves time). */
+  clock?: Clock;
   /** Port for /metrics; 0 picks a free one; undefined serves none. */
   metricsPort?: number;
   metricsHost?: string;
@@ -65,6 +72,12 @@ export interface AgentOptions {
   namespaceGrants?: readonly NamespaceGrant[];
   /** GID that owns the handlers directory and registration socket (the handlers' group); unset: the agent's own. */
   socketGroup?: number;
+  /**
+   * Dynamic Resource Allocation for Configurations with spec.deviceAllocation: DRA: this node's
+   * ResourceSlices, and (with kubeletDir) the kubelet DRA plugin writing CDI spec files to cdiDir.
+   * Unset: DRA Configurations get neither slices nor device plugins on this node.
+   */
+  dra?: { cdiDir: string };
 }
 
 export const DEFAULT_GRACE_PERIOD_SECONDS = 60;
@@ -72,20 +85,26 @@ export const DEFAULT_SLOT_RECLAIM_GRACE_MS = 30_000;
 
 export class Agent {
   readonly handlers = new HandlerRegistry();
+  /** Each Configuration's latest discovery snapshot on this node, for the device backends. */
+  readonly devices = new DeviceStore();
   readonly metrics: AgentMetrics;
   private readonly api: AgentApi;
   private readonly log: Logger;
   private readonly queue: WorkQueue;
-  private readonly configurations: ListWatch<Configuration>;
-  private readonly instances: ListWatch<Instance>;
-  private readonly byConfiguration = new Map<string, Map<string, Instance>>();
+  private readonly configurations: Informer<Configuration>;
+  private readonly instances: Informer<Instance>;
   private readonly referenced: ReferencedObjects;
   private readonly reconciler: ConfigurationReconciler;
   private registration: RegistrationServer | undefined;
-  private metricsServer: MetricsServer | undefined;
+  private metricsServer: HttpEndpoint | undefined;
   readonly devicePlugins: DevicePluginManager | undefined;
+  readonly dra: DraNode | undefined;
+  /** This node's ResourceSlices of our driver (DRA only). */
+  private readonly slices: Informer<ResourceSlice> | undefined;
+  private readonly draWarned = new Set<string>();
 
   constructor(private readonly o: AgentOptions) {
+    const clock = o.clock ?? systemClock;
     this.log = o.logger.child({ component: 'agent', node: o.nodeName });
     this.metrics = new AgentMetrics(o.registry);
     this.api = new AgentApi(o.kubeConfig, this.metrics);
@@ -93,46 +112,101 @@ export class Agent {
     // merely not listed yet must not look deleted.
     this.queue = new WorkQueue(async (key) => {
       await this.configurations.waitForSync();
-      await this.reconciler.reconcile(key);
+      try {
+        await this.reconciler.reconcile(key);
+        this.metrics.reconciles.inc({ result: 'ok' });
+      } catch (err) {
+        this.metrics.reconciles.inc({ result: 'error' });
+        throw err;
+      }
     }, {
       baseDelayMs: 500,
       maxDelayMs: 30_000,
+      clock,
       onError: (key, err, attempt) => this.log.warn('reconcile failed; retrying', { key, attempt, error: (err as Error).message }),
     });
     const scope = o.namespace ? `/namespaces/${o.namespace}` : '';
-    this.configurations = new ListWatch<Configuration>(
-      this.api,
-      `/apis/akri.sh/v0${scope}/configurations`,
-      (_t, c) => this.queue.add(`${c.metadata.namespace ?? ''}/${c.metadata.name ?? ''}`),
-      this.log,
-    );
-    this.instances = new ListWatch<Instance>(
-      this.api,
-      `/apis/akri.sh/v0${scope}/instances`,
+    const informer = <T extends Configuration | Instance | ResourceSlice>(
+      plural: string,
+      onEvent: (type: ChangeType, obj: T, old: T | undefined) => void,
+      indexes = {},
+      path = `/apis/akri.sh/v0${scope}/${plural}`,
+      fieldSelector?: string,
+    ) => {
+      return new Informer<T>({
+        source: apiListerWatcher<T>(this.api.kc, path, { fieldSelector }),
+        name: path,
+        logger: this.log,
+        clock,
+        indexes,
+        onEvent,
+        onRequest: (verb) => this.api.countInformerRequest(verb),
+      });
+    };
+    this.configurations = informer<Configuration>('configurations', (type, c, old) => {
+      if (this.reconciler.needsPlanForConfiguration(type, c, old)) this.queue.add(`${c.metadata.namespace ?? ''}/${c.metadata.name ?? ''}`);
+      // A switch between device plugins and DRA moves the Configuration's devices between them.
+      if (type !== 'MODIFIED' || deviceAllocationOf(c.spec) !== deviceAllocationOf(old?.spec ?? {})) this.devicePlugins?.configurationsChanged();
+      this.draConfigurationSeen(c);
+      this.dra?.changed();
+    });
+    this.instances = informer<Instance>(
+      'instances',
       (type, i, old) => {
-        this.indexInstance(type, i, old);
-        this.devicePlugins?.instanceChanged(type, this.instances.get(`${i.metadata.namespace ?? ''}/${i.metadata.name ?? ''}`) ?? i);
+        this.devicePlugins?.instanceChanged(type, i);
+        this.dra?.changed();
+        if (this.reconciler.needsPlanForInstance(type, i, old)) this.queue.add(instanceConfiguration(i)[0] ?? '');
       },
-      this.log,
+      { [BY_CONFIGURATION]: instanceConfiguration },
     );
-    const events = new EventRecorder(o.kubeConfig, 'akri-agent', o.nodeName);
+    const events = new EventRecorder(o.kubeConfig, 'akri-agent', o.nodeName, () => new Date(clock.now()));
+    if (o.dra) {
+      this.slices = informer<ResourceSlice>('resourceslices', () => this.dra?.changed(), {}, RESOURCE_SLICES_PATH, `spec.nodeName=${o.nodeName},spec.driver=${DRA_DRIVER}`);
+      this.dra = new DraNode({
+        node: o.nodeName,
+        kubeletDir: o.kubeletDir,
+        cdiDir: o.dra.cdiDir,
+        stateDir: o.stateDir,
+        api: {
+          apply: (path, object, fieldManager, force) => this.api.apply(path, object, fieldManager, force),
+          remove: async (path, uid) => {
+            await this.api.request({ method: 'DELETE', path, body: uid ? { preconditions: { uid } } : undefined }).catch((err: unknown) => {
+              if (!(err instanceof KubeApiError && (err.status === 404 || err.status === 409))) throw err;
+            });
+          },
+          readClaim: (ns, name) => this.api.request<ResourceClaim>({ method: 'GET', path: `/apis/${RESOURCE_API}/namespaces/${ns}/resourceclaims/${name}` }),
+          nodeUid: async (node) => (await this.api.request<{ metadata?: { uid?: string } }>({ method: 'GET', path: `/api/v1/nodes/${node}` })).metadata?.uid,
+        },
+        instances: () => this.instances.list(),
+        configuration: (ns, name) => this.configurations.get(`${ns}/${name}`),
+        slices: () => this.slices?.list() ?? [],
+        devices: this.devices,
+        attributeReport: (i, message) =>
+          void events.record({ apiVersion: 'akri.sh/v0', kind: 'Instance', name: i.metadata.name ?? '', namespace: i.metadata.namespace, uid: i.metadata.uid }, 'Normal', 'DeviceAttributesLimited', message),
+        registry: o.registry,
+        log: this.log,
+      });
+    }
     if (o.kubeletDir !== undefined) {
       this.devicePlugins = new DevicePluginManager({
+        // DRA Configurations' devices are ResourceSlices, never device plugins.
+        servesConfiguration: (ns, name) => deviceAllocationOf(this.configurations.get(`${ns}/${name}`)?.spec ?? {}) !== 'DRA',
         node: o.nodeName,
         kubeletDir: o.kubeletDir,
         stateDir: o.stateDir,
         api: this.api,
+        devices: this.devices,
         events,
         metrics: new DevicePluginMetrics(o.registry),
         log: this.log,
-        now: o.now ?? Date.now,
+        clock,
         reclaimGraceMs: o.slotReclaimGraceMs ?? DEFAULT_SLOT_RECLAIM_GRACE_MS,
         reclaimPollMs: o.slotReclaimPollMs ?? 5000,
         staleResourceGraceMs: o.staleResourceGraceMs,
         staleResourcePollMs: o.staleResourcePollMs,
       });
     }
-    this.referenced = new ReferencedObjects(this.api, this.log, (key) => this.queue.add(key));
+    this.referenced = new ReferencedObjects(this.api, this.log, clock, (key) => this.queue.add(key));
     this.handlers.on('changed', (name) => {
       for (const c of this.configurations.list()) {
         if (c.spec.discoveryHandler.name === name) this.queue.add(`${c.metadata.namespace ?? ''}/${c.metadata.name ?? ''}`);
@@ -142,24 +216,19 @@ export class Agent {
       node: o.nodeName,
       api: this.api,
       configurations: this.configurations,
-      instancesOf: (ns, cfg) => [...(this.byConfiguration.get(`${ns}/${cfg}`)?.values() ?? [])],
-      recordInstance: (i) => {
-        this.instances.upsert(i);
-        const cur = this.instances.get(`${i.metadata.namespace ?? ''}/${i.metadata.name ?? ''}`);
-        if (cur) this.indexInstance('MODIFIED', cur, undefined);
-      },
+      instancesOf: (ns, cfg) => this.instances.byIndex(BY_CONFIGURATION, `${ns}/${cfg}`),
       referenced: this.referenced,
       registry: this.handlers,
       metrics: this.metrics,
       events,
       log: this.log,
-      now: o.now ?? Date.now,
+      clock,
       defaultGraceSeconds: o.defaultGracePeriodSeconds ?? DEFAULT_GRACE_PERIOD_SECONDS,
       requeueAfter: (key, ms) => this.queue.addAfter(key, ms),
       requeue: (key) => this.queue.add(key),
       writeConcurrency: o.writeConcurrency ?? 16,
       maxBackoffMs: o.maxStreamBackoffMs,
-      devicesSeen: this.devicePlugins ? (d) => this.devicePlugins?.devicesSeen(d) : undefined,
+      devices: this.devices,
       namespaceGrants: o.namespaceGrants,
     });
   }
@@ -175,13 +244,26 @@ export class Agent {
     // Devices from the checkpoint are served before the API server has answered: an agent
     // restarted while it is away keeps the node's pods supplied.
     await this.devicePlugins?.start();
+    // Prepared claims are in the DRA checkpoint: the kubelet is served before the API answers.
+    await this.dra?.start();
     // Instances first, so the first plan for each Configuration sees what already exists.
-    this.instances.start();
-    await this.instances.waitForSync();
+    await this.instances.start();
+    // The checkpoint's devices and Instances that the API server no longer has are dropped.
+    this.devices.retainInstances(new Set(this.instances.list().map((i) => `${i.metadata.namespace ?? ''}/${i.metadata.name ?? ''}`)));
     this.devicePlugins?.instancesListed(this.instances.list());
-    this.configurations.start();
-    await this.configurations.waitForSync();
+    await this.configurations.start();
+    await this.slices?.start();
+    this.dra?.changed();
     this.log.info('agent started', { handlersDir: this.o.handlersDir, registrationSocket: this.registration.socketPath });
+  }
+
+  /** A DRA Configuration on an agent without DRA gets nothing here: say so, once per Configuration. */
+  private draConfigurationSeen(c: Configuration): void {
+    if (this.o.dra || deviceAllocationOf(c.spec) !== 'DRA') return;
+    const key = `${c.metadata.namespace ?? ''}/${c.metadata.name ?? ''}`;
+    if (this.draWarned.has(key)) return;
+    this.draWarned.add(key);
+    this.log.warn('this Configuration asks for DRA, which this agent does not serve (--dra; chart: dra.enabled): its devices get neither ResourceSlices nor device plugins on this node', { configuration: key });
   }
 
   /** Stops everything in this process and leaves the API untouched, as a killed agent would. */
@@ -192,19 +274,9 @@ export class Agent {
     this.referenced.stop();
     this.reconciler.stopAll();
     await this.devicePlugins?.stop();
+    this.slices?.stop();
+    await this.dra?.stop();
     await this.registration?.close();
     await this.metricsServer?.close();
-  }
-
-  private indexInstance(type: ChangeType, i: Instance, old: Instance | undefined): void {
-    const ns = i.metadata.namespace ?? '';
-    const name = i.metadata.name ?? '';
-    if (old && old.spec.configurationName !== i.spec.configurationName) this.byConfiguration.get(`${ns}/${old.spec.configurationName}`)?.delete(name);
-    const key = `${ns}/${i.spec.configurationName}`;
-    let m = this.byConfiguration.get(key);
-    if (!m) this.byConfiguration.set(key, (m = new Map()));
-    if (type === 'DELETED') m.delete(name);
-    else m.set(name, this.instances.get(`${ns}/${name}`) ?? i);
-    if (changesPlan(type, i, old)) this.queue.add(key);
   }
 }

@@ -1,169 +1,133 @@
-// The agent's entry point: `akri-ts agent [flags]` (or `tsx agent/main.ts`). The flags and
-// their environment variables are listed in `usage` below (`--help`).
-import { Registry } from 'prom-client';
+// The agent's entry point: `akri-ts agent [flags]` (or `tsx agent/main.ts`). Its flags and
+// their environment variables are the table below (`--help` prints them); the process shell
+// (lib/process/process-shell.ts) does the parsing, the kubeconfig, /metrics, /healthz and signals.
 import { Logger } from '../lib/observability/logger.ts';
 import type { DiscoveryHandler } from '../lib/discovery/handler.ts';
-import { createHandler } from '../discovery-handlers/registry.ts';
-import type { KubeAccess } from '../lib/kube/raw-request.ts';
+import { createHandler, HANDLER_NAMES } from '../discovery-handlers/registry.ts';
+import { exitWithUsage, loadKubeAccess, onStopSignals, processFlags, processRegistry, type FlagTable } from '../lib/process/process-shell.ts';
+import { systemClock } from '../lib/time/clock.ts';
 import { Agent, DEFAULT_GRACE_PERIOD_SECONDS, DEFAULT_SLOT_RECLAIM_GRACE_MS } from './agent.ts';
-import { LiteKubeConfig, UnsupportedKubeConfig } from '../lib/kube/lite-kube-config.ts';
 import { DEFAULT_STALE_RESOURCE_GRACE_MS } from './device-plugin/stale-resources.ts';
 import { parseNamespaceGrants } from './configuration/reference-policy.ts';
 
-const BOOLEAN_FLAGS = new Set(['debug-echo-shared', 'help']);
-const VALUE_FLAGS = new Set([
-  'node', 'handlers-dir', 'kubeconfig', 'metrics-port', 'instance-grace-period', 'namespace', 'embed',
-  'kubelet-dir', 'state-dir', 'slot-reclaim-grace', 'slot-reclaim-poll', 'stale-resource-grace',
-  'allow-cross-namespace-references', 'socket-group',
-]);
+const PROGRAM = 'akri-ts agent';
 
-/** Reads `--name value` and `--name=value`; anything unknown is a usage error, not ignored. */
-function parseFlags(argv: string[]): Map<string, string> | string {
-  const flags = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? '';
-    if (arg === '-h') {
-      flags.set('help', 'true');
-      continue;
-    }
-    if (!arg.startsWith('--')) return `unexpected argument "${arg}"`;
-    const eq = arg.indexOf('=');
-    const name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
-    if (BOOLEAN_FLAGS.has(name)) {
-      flags.set(name, eq < 0 ? 'true' : arg.slice(eq + 1));
-    } else if (VALUE_FLAGS.has(name)) {
-      const value = eq < 0 ? argv[++i] : arg.slice(eq + 1);
-      if (value === undefined || (eq < 0 && value.startsWith('--'))) return `--${name} needs a value`;
-      flags.set(name, value);
-    } else {
-      return `unknown flag --${name}`;
-    }
-  }
-  return flags;
-}
+const flags = {
+  node: { type: 'string', env: ['NODE_NAME', 'AGENT_NODE_NAME'], value: '<name>', help: 'this node (required; from the downward API: spec.nodeName)' },
+  'handlers-dir': { type: 'string', env: ['DISCOVERY_HANDLERS_DIRECTORY'], value: '<dir>', default: '/var/lib/akri', help: 'where handlers find agent-registration.sock' },
+  kubeconfig: { type: 'string', env: ['KUBECONFIG'], value: '<path>', help: 'the kubeconfig (default: in-cluster, then ~/.kube/config)' },
+  'metrics-port': { type: 'number', env: ['METRICS_PORT'], value: '<port>', default: 8080, help: 'serve /metrics and /healthz on this port; 0 turns both off' },
+  'instance-grace-period': {
+    type: 'number',
+    env: ['INSTANCE_GRACE_PERIOD_SECONDS'],
+    value: '<s>',
+    default: DEFAULT_GRACE_PERIOD_SECONDS,
+    help: 'seconds a vanished device keeps its Instance\n(a Configuration may set spec.instanceGracePeriodSeconds)',
+  },
+  namespace: { type: 'string', env: ['AGENT_NAMESPACE'], value: '<ns>', help: 'watch one namespace only (default: all namespaces)' },
+  embed: { type: 'string', env: ['AGENT_EMBEDDED_HANDLERS'], value: '<names>', help: `handlers run inside the agent, comma-separated (default none):\nany of ${HANDLER_NAMES.join(', ')}` },
+  'debug-echo-shared': { type: 'boolean', env: ['DEBUG_ECHO_INSTANCES_SHARED'], help: 'debugEcho reports shared devices' },
+  'kubelet-dir': {
+    type: 'string',
+    env: ['KUBELET_DIR'],
+    value: '<dir>',
+    default: '/var/lib/kubelet',
+    help: 'the kubelet\'s root; "none" serves no device plugins\n(MicroK8s: /var/snap/microk8s/common/var/lib/kubelet)',
+  },
+  'state-dir': { type: 'string', env: ['AGENT_STATE_DIR'], value: '<dir>', default: '/var/lib/akri/state', help: 'the node-local checkpoint (slot ledger and devices)' },
+  'slot-reclaim-grace': {
+    type: 'number',
+    env: ['SLOT_RECLAIM_GRACE_SECONDS'],
+    value: '<s>',
+    default: DEFAULT_SLOT_RECLAIM_GRACE_MS / 1000,
+    help: "a slot the kubelet's pod-resources no longer lists is freed after this long",
+  },
+  'slot-reclaim-poll': { type: 'number', env: ['SLOT_RECLAIM_POLL_SECONDS'], value: '<s>', default: 5, help: 'how often pod-resources is polled' },
+  'stale-resource-grace': {
+    type: 'number',
+    env: ['STALE_RESOURCE_GRACE_SECONDS'],
+    value: '<s>',
+    default: DEFAULT_STALE_RESOURCE_GRACE_MS / 1000,
+    help: "an akri.sh/* entry of this Node that no plugin serves and that read 0 this\nlong is removed (the kubelet keeps them at 0 forever); 0 never removes.\nKeep it above the kubelet's 5-minute endpoint grace.",
+  },
+  'allow-cross-namespace-references': {
+    type: 'string',
+    env: ['AGENT_CROSS_NAMESPACE_REFERENCES'],
+    value: '<from>=<to>,...',
+    help: 'a Configuration in namespace <from> (* = any) may read Secrets and ConfigMaps\nof <to> in discoveryProperties (default none: only its own namespace is read;\nother references are refused with an Event)',
+  },
+  dra: {
+    type: 'boolean',
+    env: ['DRA_ENABLED'],
+    help: 'Dynamic Resource Allocation for Configurations with deviceAllocation: DRA:\nthis node\'s ResourceSlices and the kubelet DRA plugin of driver akri.sh\n(plugins_registry/ and plugins/akri.sh/ under --kubelet-dir)',
+  },
+  'cdi-dir': { type: 'string', env: ['CDI_DIR'], value: '<dir>', default: '/var/run/cdi', help: 'where the container runtime reads CDI spec files (DRA)' },
+  'socket-group': {
+    type: 'string',
+    env: ['AGENT_SOCKET_GROUP'],
+    value: '<gid>',
+    help: "the group that owns the handlers directory (0750) and agent-registration.sock\n(0660), i.e. the group non-root handlers run with (default: the agent's own)",
+  },
+} satisfies FlagTable;
+const FOOTER = '  AKRI_LOG_LEVEL                debug, info, warn or error (default info)';
 
-const usage = `usage: akri-ts agent [flags]     (flags win over environment variables)
-  --node <name>                 NODE_NAME / AGENT_NODE_NAME (required)
-  --handlers-dir <dir>          DISCOVERY_HANDLERS_DIRECTORY (default /var/lib/akri)
-  --socket-group <gid>          AGENT_SOCKET_GROUP (default: the agent's own group): the group that
-                                owns the handlers directory (0750) and agent-registration.sock
-                                (0660), i.e. the group non-root handlers run with
-  --kubeconfig <path>           KUBECONFIG (default: in-cluster, then ~/.kube/config)
-  --metrics-port <port>         METRICS_PORT (default 8080; 0 = any free port)
-  --instance-grace-period <s>   INSTANCE_GRACE_PERIOD_SECONDS (default 60)
-  --namespace <ns>              AGENT_NAMESPACE (default: all namespaces)
-  --embed <names>               AGENT_EMBEDDED_HANDLERS, comma-separated (default none): any of
-                                debugEcho, onvif, opcua, udev, modbus, modbusRtu, ble
-  --debug-echo-shared           DEBUG_ECHO_INSTANCES_SHARED=true
-  --kubelet-dir <dir>           KUBELET_DIR (default /var/lib/kubelet; MicroK8s:
-                                /var/snap/microk8s/common/var/lib/kubelet); "none" serves no
-                                device plugins
-  --state-dir <dir>             AGENT_STATE_DIR (default /var/lib/akri/state): the slot
-                                ledger's node-local checkpoint
-  --slot-reclaim-grace <s>      SLOT_RECLAIM_GRACE_SECONDS (default 30): a slot the kubelet's
-                                pod-resources no longer lists is freed after this long
-  --slot-reclaim-poll <s>       SLOT_RECLAIM_POLL_SECONDS (default 5)
-  --stale-resource-grace <s>    STALE_RESOURCE_GRACE_SECONDS (default 330): an akri.sh/* entry
-                                of this Node that no plugin serves and that read 0 this long is
-                                removed (the kubelet keeps them at 0 forever); 0 never removes.
-                                Keep it above the kubelet's 5-minute endpoint grace.
-  --allow-cross-namespace-references <from>=<to>,...
-                                AGENT_CROSS_NAMESPACE_REFERENCES (default none): a Configuration
-                                in namespace <from> (* = any) may read Secrets and ConfigMaps of
-                                <to> in discoveryProperties. Without a grant only its own
-                                namespace is read; other references are refused with an Event.
-  AKRI_LOG_LEVEL                debug, info, warn or error (default info)
-Flags take their value as "--flag value" or "--flag=value".
-`;
-const parsed = parseFlags(process.argv.slice(2));
-if (typeof parsed === 'string') {
-  process.stderr.write(`akri-ts agent: ${parsed}\n\n${usage}`);
-  process.exit(2);
-}
-if (parsed.has('help')) {
-  process.stdout.write(usage);
-  process.exit(0);
-}
-const flag = (name: string): string | undefined => parsed.get(name);
+const f = processFlags(PROGRAM, flags, FOOTER);
+const nodeName = f.node;
+if (!nodeName) exitWithUsage(PROGRAM, 'no node name: pass --node or set NODE_NAME (from the downward API: spec.nodeName)', flags, FOOTER);
+const log = new Logger({ component: 'agent-main', node: nodeName });
 
-const log = new Logger({ component: 'agent-main' });
-const nodeName = flag('node') ?? process.env.NODE_NAME ?? process.env.AGENT_NODE_NAME;
-if (!nodeName) {
-  log.error('no node name: pass --node or set NODE_NAME (from the downward API: spec.nodeName)');
-  process.exit(2);
-}
-const embedNames = (flag('embed') ?? process.env.AGENT_EMBEDDED_HANDLERS ?? '').split(',').map((n) => n.trim()).filter(Boolean);
-if (flag('debug-echo-shared') === 'true') process.env.DEBUG_ECHO_INSTANCES_SHARED = 'true';
+// Handlers read their settings from the environment, as Akri's do.
+if (f['debug-echo-shared']) process.env.DEBUG_ECHO_INSTANCES_SHARED = 'true';
 const embedded: DiscoveryHandler[] = [];
-for (const name of embedNames) {
+for (const name of (f.embed ?? '').split(',').map((n) => n.trim()).filter(Boolean)) {
   try {
     embedded.push(await createHandler(name, { logger: new Logger({ component: 'agent', node: nodeName }), env: process.env }));
   } catch (err) {
-    log.error(`--embed ${name}: ${(err as Error).message}`);
-    process.exit(2);
-  }
-}
-async function kubeAccess(path: string | undefined): Promise<KubeAccess> {
-  try {
-    return LiteKubeConfig.load(path);
-  } catch (err) {
-    if (!(err instanceof UnsupportedKubeConfig)) {
-      log.error(`cannot read the kubeconfig${path ? ` ${path}` : ''}: ${(err as Error).message}`);
-      process.exit(2);
-    }
-    // Exec plugins and the like: client-node knows them all, at ~70 MiB more RSS.
-    log.info('using client-node to read the kubeconfig', { reason: err.message });
-    const { loadKubeConfig } = await import('../lib/kube/kube-config.ts');
-    return loadKubeConfig(path);
+    exitWithUsage(PROGRAM, `--embed ${name}: ${(err as Error).message}`, flags, FOOTER);
   }
 }
 
-const kubeletDir = flag('kubelet-dir') ?? process.env.KUBELET_DIR ?? '/var/lib/kubelet';
-const seconds = (name: string, env: string, fallback: number): number => {
-  const raw = flag(name) ?? process.env[env];
-  const v = raw === undefined ? fallback : Number(raw);
-  if (!Number.isFinite(v) || v < 0) {
-    log.error(`--${name}: expected a number of seconds >= 0, got "${raw ?? ''}"`);
-    process.exit(2);
-  }
-  return v;
-};
-const grants = parseNamespaceGrants(flag('allow-cross-namespace-references') ?? process.env.AGENT_CROSS_NAMESPACE_REFERENCES ?? '');
-if ('error' in grants) {
-  log.error(`--allow-cross-namespace-references: ${grants.error}`);
-  process.exit(2);
-}
-const socketGroupText = flag('socket-group') ?? process.env.AGENT_SOCKET_GROUP;
+const grants = parseNamespaceGrants(f['allow-cross-namespace-references'] ?? '');
+if ('error' in grants) exitWithUsage(PROGRAM, `--allow-cross-namespace-references: ${grants.error}`, flags, FOOTER);
+const socketGroupText = f['socket-group'];
 const socketGroup = socketGroupText === undefined || socketGroupText === '' ? undefined : Number(socketGroupText);
 if (socketGroup !== undefined && !(Number.isInteger(socketGroup) && socketGroup >= 0)) {
-  log.error(`--socket-group: expected a numeric group id, got "${socketGroupText ?? ''}"`);
+  exitWithUsage(PROGRAM, `--socket-group: expected a numeric group id, got "${socketGroupText ?? ''}"`, flags, FOOTER);
+}
+
+let kubeConfig;
+try {
+  kubeConfig = await loadKubeAccess(f.kubeconfig, log);
+} catch (err) {
+  log.error((err as Error).message);
   process.exit(2);
 }
+
 const agent = new Agent({
-  kubeletDir: kubeletDir === 'none' ? undefined : kubeletDir,
-  stateDir: flag('state-dir') ?? process.env.AGENT_STATE_DIR ?? '/var/lib/akri/state',
-  slotReclaimGraceMs: seconds('slot-reclaim-grace', 'SLOT_RECLAIM_GRACE_SECONDS', DEFAULT_SLOT_RECLAIM_GRACE_MS / 1000) * 1000,
-  slotReclaimPollMs: seconds('slot-reclaim-poll', 'SLOT_RECLAIM_POLL_SECONDS', 5) * 1000,
-  staleResourceGraceMs: seconds('stale-resource-grace', 'STALE_RESOURCE_GRACE_SECONDS', DEFAULT_STALE_RESOURCE_GRACE_MS / 1000) * 1000,
   nodeName,
-  handlersDir: flag('handlers-dir') ?? process.env.DISCOVERY_HANDLERS_DIRECTORY ?? '/var/lib/akri',
-  kubeConfig: await kubeAccess(flag('kubeconfig')),
+  clock: systemClock,
+  kubeletDir: f['kubelet-dir'] === 'none' ? undefined : f['kubelet-dir'],
+  stateDir: f['state-dir'],
+  slotReclaimGraceMs: f['slot-reclaim-grace'] * 1000,
+  slotReclaimPollMs: f['slot-reclaim-poll'] * 1000,
+  staleResourceGraceMs: f['stale-resource-grace'] * 1000,
+  handlersDir: f['handlers-dir'],
+  kubeConfig,
   logger: new Logger(),
-  registry: new Registry(),
-  metricsPort: Number(flag('metrics-port') ?? process.env.METRICS_PORT ?? 8080),
-  defaultGracePeriodSeconds: Number(flag('instance-grace-period') ?? process.env.INSTANCE_GRACE_PERIOD_SECONDS ?? DEFAULT_GRACE_PERIOD_SECONDS),
-  namespace: flag('namespace') ?? process.env.AGENT_NAMESPACE,
+  registry: processRegistry(),
+  metricsPort: f['metrics-port'] > 0 ? f['metrics-port'] : undefined,
+  defaultGracePeriodSeconds: f['instance-grace-period'],
+  namespace: f.namespace,
   embeddedHandlers: embedded,
   namespaceGrants: grants,
   socketGroup,
+  dra: f.dra ? { cdiDir: f['cdi-dir'] } : undefined,
 });
+onStopSignals(log, () => agent.stop());
 try {
   await agent.start();
 } catch (err) {
   log.error(`the agent could not start: ${(err as Error).message}`);
   process.exit(1);
 }
-log.info('metrics', { port: agent.metricsPort });
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(sig, () => void agent.stop().then(() => process.exit(0)));
-}
+log.info('started', { metricsPort: agent.metricsPort });

@@ -11,7 +11,7 @@ import { ControlPlane } from '../cli/start/control-plane/control-plane.ts';
 import { freePort } from '../lib/net/free-port.ts';
 import { kubeRequest } from '../lib/kube/raw-request.ts';
 import { log, type Benchmark } from './benchmark.ts';
-import { procStatusMiB, startBenchCluster } from './bench-cluster.ts';
+import { postConfiguration, procStatusMiB, startBenchCluster } from './bench-cluster.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const WRITE_VERBS = ['APPLY', 'POST', 'PUT', 'PATCH', 'DELETE'];
@@ -36,16 +36,7 @@ const bench: Benchmark = async (args) => {
   try {
     const { ep, kc, ns } = await startBenchCluster(plane);
     const descriptions = Array.from({ length: devices }, (_, i) => `device-${i}`);
-    await kubeRequest(kc, {
-      method: 'POST',
-      path: `/apis/akri.sh/v0/namespaces/${ns}/configurations`,
-      body: {
-        apiVersion: 'akri.sh/v0',
-        kind: 'Configuration',
-        metadata: { name: 'scale' },
-        spec: { discoveryHandler: { name: 'debugEcho', discoveryDetails: `descriptions: ${JSON.stringify(descriptions)}` }, capacity: 2 },
-      },
-    });
+    await postConfiguration(kc, ns, 'scale', { discoveryHandler: { name: 'debugEcho', discoveryDetails: `descriptions: ${JSON.stringify(descriptions)}` }, capacity: 2 });
     log(`control plane up; starting the agent for ${devices} devices`);
 
     const metricsPort = await freePort();

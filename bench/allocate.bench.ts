@@ -17,10 +17,9 @@ import { fileURLToPath } from 'node:url';
 import { ControlPlane } from '../cli/start/control-plane/control-plane.ts';
 import { freePort } from '../lib/net/free-port.ts';
 import { KubeletStandIn } from '../test/kubelet-stand-in/kubelet-stand-in.ts';
-import { kubeRequest } from '../lib/kube/raw-request.ts';
 import { deviceHash } from '../lib/naming/instance-name.ts';
 import { log, type Benchmark } from './benchmark.ts';
-import { procCpuMs, startBenchCluster } from './bench-cluster.ts';
+import { postConfiguration, procCpuMs, startBenchCluster } from './bench-cluster.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -45,16 +44,7 @@ const bench: Benchmark = async (args) => {
   try {
     const { ep, kc, ns } = await startBenchCluster(plane);
     const descriptions = Array.from({ length: instances }, (_, i) => `device-${i}`);
-    await kubeRequest(kc, {
-      method: 'POST',
-      path: `/apis/akri.sh/v0/namespaces/${ns}/configurations`,
-      body: {
-        apiVersion: 'akri.sh/v0',
-        kind: 'Configuration',
-        metadata: { name: 'alloc' },
-        spec: { discoveryHandler: { name: 'debugEcho', discoveryDetails: `descriptions: ${JSON.stringify(descriptions)}` }, capacity },
-      },
-    });
+    await postConfiguration(kc, ns, 'alloc', { discoveryHandler: { name: 'debugEcho', discoveryDetails: `descriptions: ${JSON.stringify(descriptions)}` }, capacity });
     await kubelet.start();
     log(`control plane and kubelet stand-in up; starting the agent for ${instances} Instances`);
     const metricsPort = await freePort();

@@ -1,10 +1,12 @@
 // What the cluster benchmarks share: a control plane of their own with the CRDs and one
-// namespace, and a process's memory as the kernel reports it.
+// namespace, Configurations posted as a user would, and a process's memory and CPU as the
+// kernel reports them.
 import { readFileSync } from 'node:fs';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { installCrds } from '../lib/kube/install-crds.ts';
 import { loadKubeConfig } from '../lib/kube/kube-config.ts';
-import { kubeRequest } from '../lib/kube/raw-request.ts';
+import { kubeRequest, type KubeEndpoint } from '../lib/kube/raw-request.ts';
+import type { ConfigurationSpec } from '../lib/crd/configuration.ts';
 import type { ControlPlane, ControlPlaneEndpoints } from '../cli/start/control-plane/control-plane.ts';
 
 export interface BenchCluster {
@@ -20,6 +22,15 @@ export async function startBenchCluster(plane: ControlPlane, ns = 'bench'): Prom
   await installCrds(kc);
   await kubeRequest(kc, { method: 'POST', path: '/api/v1/namespaces', body: { metadata: { name: ns } } });
   return { ep, kc, ns };
+}
+
+/** Creates a Configuration in `ns`, as a user's `kubectl create` would. */
+export async function postConfiguration(kc: KubeEndpoint, ns: string, name: string, spec: ConfigurationSpec): Promise<void> {
+  await kubeRequest(kc, {
+    method: 'POST',
+    path: `/apis/akri.sh/v0/namespaces/${ns}/configurations`,
+    body: { apiVersion: 'akri.sh/v0', kind: 'Configuration', metadata: { name }, spec },
+  });
 }
 
 /** VmHWM (peak) or VmRSS (now) of a process, in MiB; 0 once the process is gone. */

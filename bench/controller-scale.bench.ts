@@ -16,7 +16,9 @@ import { ControlPlane } from '../cli/start/control-plane/control-plane.ts';
 import { freePort } from '../lib/net/free-port.ts';
 import { kubeRequest } from '../lib/kube/raw-request.ts';
 import { log, type Benchmark } from './benchmark.ts';
-import { procStatusMiB, startBenchCluster } from './bench-cluster.ts';
+import { postConfiguration, procStatusMiB, startBenchCluster } from './bench-cluster.ts';
+import { forEachBounded } from '../lib/async/bounded.ts';
+import { sleep } from '../lib/time/sleep.ts';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const WRITE_VERBS = new Set(['create', 'update', 'patch', 'delete', 'apply']);
@@ -40,16 +42,6 @@ async function scrape(port: number): Promise<RequestCounts> {
   return counts;
 }
 
-async function inBatches<T>(items: T[], width: number, fn: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: width }, async () => {
-      while (next < items.length) await fn(items[next++] as T);
-    }),
-  );
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const bench: Benchmark = async (args) => {
   const instances = args.number('instances', 1000);
@@ -72,22 +64,13 @@ const bench: Benchmark = async (args) => {
         body: { status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', lastHeartbeatTime: new Date().toISOString() }] } },
       });
     }
-    await kubeRequest(kc, {
-      method: 'POST',
-      path: `/apis/akri.sh/v0/namespaces/${ns}/configurations`,
-      body: {
-        apiVersion: 'akri.sh/v0',
-        kind: 'Configuration',
-        metadata: { name: 'cam' },
-        spec: {
-          discoveryHandler: { name: 'debugEcho' },
-          brokerSpec: { brokerPodSpec: { containers: [{ name: 'broker', image: 'busybox', resources: { limits: { '{{PLACEHOLDER}}': '1' } } }] } },
-        },
-      },
+    await postConfiguration(kc, ns, 'cam', {
+      discoveryHandler: { name: 'debugEcho' },
+      brokerSpec: { brokerPodSpec: { containers: [{ name: 'broker', image: 'busybox', resources: { limits: { '{{PLACEHOLDER}}': '1' } } }] } },
     });
     const names = Array.from({ length: instances }, (_, i) => `cam-${i.toString(16).padStart(6, '0')}`);
     const createStart = performance.now();
-    await inBatches(names, 16, (name) => {
+    await forEachBounded(names, 16, async (name) => {
       const i = Number.parseInt(name.slice(4), 16);
       return kubeRequest(kc, {
         method: 'POST',

@@ -17,6 +17,7 @@ import { Logger } from '../lib/observability/logger.ts';
 import { ControlPlane } from '../cli/start/control-plane/control-plane.ts';
 import { log, type Benchmark } from './benchmark.ts';
 import type { ScenarioFactory } from './discovery-latency/scenario.ts';
+import { postConfiguration } from './bench-cluster.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -60,16 +61,7 @@ const bench: Benchmark = async (args) => {
     });
     await agent.start();
     const ns = 'default';
-    await kubeRequest(kc, {
-      method: 'POST',
-      path: `/apis/akri.sh/v0/namespaces/${ns}/configurations`,
-      body: {
-        apiVersion: 'akri.sh/v0',
-        kind: 'Configuration',
-        metadata: { name: 'latency' },
-        spec: { ...scenario.configuration(), instanceGracePeriodSeconds: graceSeconds },
-      },
-    });
+    await postConfiguration(kc, ns, 'latency', { ...scenario.configuration(), instanceGracePeriodSeconds: graceSeconds });
     const instances = async () =>
       (await kubeRequest<{ items: unknown[] }>(kc, { method: 'GET', path: `/apis/akri.sh/v0/namespaces/${ns}/instances` })).items.length;
     // Let discovery settle with the device absent, so the measurement starts from a steady state.

@@ -8,18 +8,21 @@ import type { Registry } from 'prom-client';
 import type { Configuration } from '../lib/crd/configuration.ts';
 import { AKRI_API_VERSION, CONFIGURATION_PLURAL, INSTANCE_PLURAL } from '../lib/crd/group.ts';
 import type { Instance } from '../lib/crd/instance.ts';
-import { EventPacer } from './event-pacer.ts';
+import { BoundedQueue } from '../lib/async/bounded.ts';
 import { EventRecorder, type EventType } from '../lib/kube/event-recorder.ts';
 import { KubeApiError, kubeRequest, serverSideApply, type KubeEndpoint } from '../lib/kube/raw-request.ts';
 import type { Logger } from '../lib/observability/logger.ts';
-import { LeaderElector } from '../lib/reconcile/leader-election.ts';
-import { WatchCache, objectKey, type KubeObject } from '../lib/reconcile/watch-cache.ts';
-import { WorkQueue, realClock, type QueueClock } from '../lib/reconcile/work-queue.ts';
+import { LeaderElector, apiLeaseClient } from '../lib/reconcile/leader-election.ts';
+import { Informer, apiListerWatcher, objectKey, type ChangeType, type KubeObject } from '../lib/reconcile/informer.ts';
+import { BY_CONFIGURATION, BY_NODE, instanceConfiguration, instanceNodes, labelIndex } from '../lib/reconcile/indexes.ts';
+import { WorkQueue } from '../lib/reconcile/work-queue.ts';
+import { systemClock, type Clock } from '../lib/time/clock.ts';
 import { CONFIGURATION_LABEL, FIELD_MANAGER, INSTANCE_LABEL, TARGET_NODE_LABEL, serviceName } from './broker-names.ts';
 import { planBrokers, type BrokerOperation } from './broker-plan.ts';
 import { planConfigurationService } from './configuration-service-plan.ts';
 import { ControllerMetrics } from './controller-metrics.ts';
-import { isNodeReady, nodeLossPatch } from './node-loss.ts';
+import { DraPublisher } from './dra-publisher.ts';
+import { isNodeLost, isNodeReady, nodeLossPatch, readyStatus } from './node-loss.ts';
 import { RecreateBackoff } from './recreate-backoff.ts';
 
 export interface BrokerControllerOptions {
@@ -28,7 +31,7 @@ export interface BrokerControllerOptions {
   identity: string;
   logger: Logger;
   registry: Registry;
-  clock?: QueueClock;
+  clock?: Clock;
   /** Watch one namespace only; all namespaces when unset. */
   namespace?: string;
   leaseNamespace: string;
@@ -43,6 +46,8 @@ export interface BrokerControllerOptions {
   resyncMs?: number;
   workers?: number;
   watchTimeoutSeconds?: number;
+  /** Write DeviceClasses, shared ResourceSlices and broker claim templates for DRA Configurations. */
+  dra?: boolean;
 }
 
 type Verb = 'list' | 'watch' | 'get' | 'create' | 'update' | 'patch' | 'delete' | 'apply';
@@ -52,37 +57,47 @@ const CONFIGURATION_KEY = 'configuration/';
 
 export class BrokerController {
   readonly metrics: ControllerMetrics;
-  private readonly configurations: WatchCache<Configuration>;
-  private readonly instances: WatchCache<Instance>;
-  private readonly pods: WatchCache<V1Pod & KubeObject>;
-  private readonly jobs: WatchCache<V1Job & KubeObject>;
-  private readonly services: WatchCache<V1Service & KubeObject>;
-  private readonly nodes: WatchCache<V1Node & KubeObject>;
+  private readonly configurations: Informer<Configuration>;
+  private readonly instances: Informer<Instance>;
+  private readonly pods: Informer<V1Pod & KubeObject>;
+  private readonly jobs: Informer<V1Job & KubeObject>;
+  private readonly services: Informer<V1Service & KubeObject>;
+  private readonly nodes: Informer<V1Node & KubeObject>;
   private readonly elector: LeaderElector;
   private readonly events: EventRecorder;
   private readonly backoff = new RecreateBackoff();
-  private readonly eventPacer = new EventPacer();
-  private readonly clock: QueueClock;
+  /** Events go out two at a time: a burst must not take the API server's time from the writes. */
+  private readonly eventPacer = new BoundedQueue(2);
+  private readonly clock: Clock;
   private readonly log: Logger;
   private queue: WorkQueue | undefined;
   /** Pods deleted for a spec change and not yet gone (key → when), per Configuration key. */
   private readonly replacing = new Map<string, Map<string, number>>();
   private readonly orphanedSince = new Map<string, number>();
   private readonly nodeRemovedAt = new Map<string, number>();
+  /** Nodes this controller has seen Ready: only those count as lost when NotReady. */
+  private readonly seenReady = new Set<string>();
   private started = false;
+  private readonly dra: DraPublisher | undefined;
 
   constructor(private readonly options: BrokerControllerOptions) {
-    this.clock = options.clock ?? realClock;
+    this.clock = options.clock ?? systemClock;
     this.log = options.logger.child({ component: 'controller', identity: options.identity });
     this.metrics = new ControllerMetrics(options.registry, () => this.brokerPods());
     this.events = new EventRecorder(options.kc, 'akri-controller', options.identity, () => new Date(this.clock.now()));
     const ns = options.namespace ? `/namespaces/${options.namespace}` : '';
-    const cache = <T extends KubeObject>(resource: string, path: string, extra: { labelSelector?: string; indexLabels?: string[] }, onEvent: (type: string, obj: T, old: T | undefined) => void) => {
+    const cache = <T extends KubeObject>(
+      resource: string,
+      path: string,
+      extra: { labelSelector?: string; indexes?: Record<string, (obj: T) => string[]> },
+      onEvent: (type: ChangeType, obj: T, old: T | undefined) => void,
+    ) => {
       // At 0 from the start: a dashboard's rate() of relists then has a series before the first one.
       this.metrics.relists.inc({ resource }, 0);
-      return new WatchCache<T>({
-        kc: options.kc,
-        path,
+      return new Informer<T>({
+        source: apiListerWatcher<T>(options.kc, path, { labelSelector: extra.labelSelector }),
+        name: path,
+        indexes: extra.indexes,
         logger: this.log.child({ resource }),
         clock: this.clock,
         resyncMs: options.resyncMs ?? 300_000,
@@ -91,28 +106,68 @@ export class BrokerController {
         onResync: () => this.enqueueAll(),
         onRequest: (verb) => this.count(verb, resource),
         onRelist: () => this.metrics.relists.inc({ resource }),
-        ...extra,
       });
     };
     const akri = `/apis/${AKRI_API_VERSION}${ns}`;
-    this.configurations = cache<Configuration>('configurations', `${akri}/${CONFIGURATION_PLURAL}`, {}, (_t, c) => this.onConfiguration(c));
-    this.instances = cache<Instance>('instances', `${akri}/${INSTANCE_PLURAL}`, {}, (_t, i) => this.add(INSTANCE_KEY + objectKey(i)));
-    this.pods = cache<V1Pod & KubeObject>('pods', `/api/v1${ns}/pods`, { labelSelector: INSTANCE_LABEL, indexLabels: [INSTANCE_LABEL, CONFIGURATION_LABEL] }, (t, p) => this.onOwned(t, p));
-    this.jobs = cache<V1Job & KubeObject>('jobs', `/apis/batch/v1${ns}/jobs`, { labelSelector: INSTANCE_LABEL, indexLabels: [INSTANCE_LABEL] }, (t, j) => this.onOwned(t, j));
+    this.configurations = cache<Configuration>('configurations', `${akri}/${CONFIGURATION_PLURAL}`, {}, (_t, c) => {
+      this.onConfiguration(c);
+      this.dra?.kick();
+    });
+    this.instances = cache<Instance>(
+      'instances',
+      `${akri}/${INSTANCE_PLURAL}`,
+      { indexes: { [BY_CONFIGURATION]: instanceConfiguration, [BY_NODE]: instanceNodes } },
+      (_t, i) => {
+        this.add(INSTANCE_KEY + objectKey(i));
+        this.dra?.kick();
+      },
+    );
+    this.pods = cache<V1Pod & KubeObject>(
+      'pods',
+      `/api/v1${ns}/pods`,
+      { labelSelector: INSTANCE_LABEL, indexes: { [INSTANCE_LABEL]: labelIndex(INSTANCE_LABEL), [CONFIGURATION_LABEL]: labelIndex(CONFIGURATION_LABEL) } },
+      (t, p) => this.onOwned(t, p),
+    );
+    this.jobs = cache<V1Job & KubeObject>('jobs', `/apis/batch/v1${ns}/jobs`, { labelSelector: INSTANCE_LABEL, indexes: { [INSTANCE_LABEL]: labelIndex(INSTANCE_LABEL) } }, (t, j) =>
+      this.onOwned(t, j),
+    );
     this.services = cache<V1Service & KubeObject>('services', `/api/v1${ns}/services`, { labelSelector: 'controller=akri.sh' }, (t, s) => this.onOwned(t, s));
-    this.nodes = cache<V1Node & KubeObject>('nodes', '/api/v1/nodes', {}, (t, n, old) => this.onNode(t, n, old));
+    this.nodes = cache<V1Node & KubeObject>('nodes', '/api/v1/nodes', {}, (t, n, old) => {
+      this.onNode(t, n, old);
+      const hostname = (x: V1Node | undefined) => x?.metadata?.labels?.['kubernetes.io/hostname'];
+      if (t !== 'MODIFIED' || hostname(n) !== hostname(old)) this.dra?.kick();
+    });
+    const leaseName = options.leaseName ?? 'akri-controller';
     this.elector = new LeaderElector({
-      kc: options.kc,
-      namespace: options.leaseNamespace,
-      name: options.leaseName ?? 'akri-controller',
+      leases: apiLeaseClient(options.kc, options.leaseNamespace, leaseName, LeaderElector.renewDeadlineMs(options.leaseDurationMs), (verb) =>
+        this.count(verb, 'leases'),
+      ),
+      name: leaseName,
       identity: options.identity,
       leaseDurationMs: options.leaseDurationMs,
       clock: this.clock,
       logger: this.log,
       onStartedLeading: () => this.startLeading(),
       onStoppedLeading: () => this.stopLeading(),
-      onRequest: (verb) => this.count(verb, 'leases'),
     });
+    if (options.dra) {
+      this.dra = new DraPublisher({
+        kc: options.kc,
+        namespace: options.namespace,
+        logger: this.log,
+        clock: this.clock,
+        resyncMs: options.resyncMs ?? 300_000,
+        watchTimeoutSeconds: options.watchTimeoutSeconds,
+        configurations: () => this.configurations.list(),
+        instances: () => this.instances.list(),
+        hostnameOf: (node) => this.nodes.get(node)?.metadata?.labels?.['kubernetes.io/hostname'],
+        count: (verb, resource) => this.count(verb, resource),
+        event: (target, type, reason, message) => {
+          this.count('create', 'events', 2);
+          this.eventPacer.push(() => this.events.record({ apiVersion: AKRI_API_VERSION, ...target }, type, reason, message));
+        },
+      });
+    }
   }
 
   get isLeader(): boolean {
@@ -122,7 +177,7 @@ export class BrokerController {
   /** Fills the caches (so a standby replica is warm), then campaigns for the Lease. */
   async start(): Promise<void> {
     this.started = true;
-    await Promise.all([this.configurations, this.instances, this.pods, this.jobs, this.services, this.nodes].map((c) => c.start()));
+    await Promise.all([...[this.configurations, this.instances, this.pods, this.jobs, this.services, this.nodes].map((c) => c.start()), this.dra?.start()]);
     this.log.info('caches synced', { instances: this.instances.size, pods: this.pods.size, nodes: this.nodes.size });
     if (this.started) this.elector.start();
   }
@@ -133,11 +188,13 @@ export class BrokerController {
     await this.elector.stop();
     this.stopLeading();
     for (const c of [this.configurations, this.instances, this.pods, this.jobs, this.services, this.nodes]) c.stop();
+    this.dra?.stop();
   }
 
   /** Resolves when the queue has nothing to do (tests and benchmarks). */
   async idle(): Promise<void> {
     await this.queue?.idle();
+    await this.dra?.idle();
   }
 
   private count(verb: Verb, resource: string, n = 1): void {
@@ -158,9 +215,11 @@ export class BrokerController {
       onError: (key, err, attempt) => this.log.warn('reconcile failed; retrying with backoff', { key, attempt, error: (err as Error).message }),
     });
     this.enqueueAll();
+    this.dra?.setLeading(true);
   }
 
   private stopLeading(): void {
+    this.dra?.setLeading(false);
     this.metrics.leader.set(0);
     this.queue?.stop();
     this.queue = undefined;
@@ -176,11 +235,8 @@ export class BrokerController {
   }
 
   private onConfiguration(c: Configuration): void {
-    const ns = c.metadata.namespace ?? '';
     this.add(CONFIGURATION_KEY + objectKey(c));
-    for (const i of this.instances.list()) {
-      if (i.metadata.namespace === ns && i.spec.configurationName === c.metadata.name) this.add(INSTANCE_KEY + objectKey(i));
-    }
+    for (const i of this.instances.byIndex(BY_CONFIGURATION, objectKey(c))) this.add(INSTANCE_KEY + objectKey(i));
   }
 
   private onOwned(type: string, obj: KubeObject): void {
@@ -193,14 +249,21 @@ export class BrokerController {
 
   private onNode(type: string, node: V1Node, old: V1Node | undefined): void {
     // Heartbeats change a node every few seconds; only a change of readiness matters here.
-    if (type === 'MODIFIED' && old && isNodeReady(old) === isNodeReady(node)) return;
     const name = node.metadata?.name ?? '';
-    for (const i of this.instances.list()) if ((i.spec.nodes ?? []).includes(name)) this.add(INSTANCE_KEY + objectKey(i));
+    if (type === 'DELETED') this.seenReady.delete(name);
+    else if (isNodeReady(node)) this.seenReady.add(name);
+    if (type === 'MODIFIED' && old && readyStatus(old) === readyStatus(node)) return;
+    for (const i of this.instances.byIndex(BY_NODE, name)) this.add(INSTANCE_KEY + objectKey(i));
   }
 
+  /** A node a broker can run on now. */
   private usable(node: string): boolean {
     const n = this.nodes.get(node);
     return n !== undefined && isNodeReady(n);
+  }
+
+  private lost(node: string): boolean {
+    return isNodeLost(this.nodes.get(node), this.seenReady.has(node));
   }
 
   private async reconcile(key: string): Promise<void> {
@@ -233,12 +296,12 @@ export class BrokerController {
     if (!configuration) return; // nothing to run until the Configuration exists
     const cfgKey = objectKey(configuration);
     const inFlight = this.rolloutInFlight(cfgKey, ns, configuration.metadata.name ?? '', now);
-    const pods = this.pods.byLabel(INSTANCE_LABEL, name).filter((p) => p.metadata?.namespace === ns);
+    const pods = this.pods.byIndex(INSTANCE_LABEL, key);
     const plan = planBrokers({
       configuration,
       instance,
       pods,
-      jobs: this.jobs.byLabel(INSTANCE_LABEL, name).filter((j) => j.metadata?.namespace === ns),
+      jobs: this.jobs.byIndex(INSTANCE_LABEL, key),
       service: this.services.get(`${ns}/${serviceName(name)}`),
       usableNodes: new Set((instance.spec.nodes ?? []).filter((n) => this.usable(n))),
       rolloutBudget: Math.max(0, (this.options.rolloutBatch ?? 3) - inFlight),
@@ -272,9 +335,9 @@ export class BrokerController {
       if (!pod || !onLiveNode(pod) || (!pod.metadata?.deletionTimestamp && now - at > 10_000)) reserved.delete(key);
     }
     let count = reserved.size;
-    for (const pod of this.pods.byLabel(CONFIGURATION_LABEL, configuration)) {
+    for (const pod of this.pods.byIndex(CONFIGURATION_LABEL, `${ns}/${configuration}`)) {
       const key = objectKey(pod);
-      if (pod.metadata?.namespace === ns && pod.metadata.deletionTimestamp && pod.metadata.labels?.[TARGET_NODE_LABEL] && onLiveNode(pod) && !reserved.has(key)) count++;
+      if (pod.metadata?.deletionTimestamp && pod.metadata.labels?.[TARGET_NODE_LABEL] && onLiveNode(pod) && !reserved.has(key)) count++;
     }
     return count;
   }
@@ -287,7 +350,7 @@ export class BrokerController {
     }
     const ns = configuration.metadata.namespace ?? '';
     const name = configuration.metadata.name ?? '';
-    const pods = this.pods.byLabel(CONFIGURATION_LABEL, name).filter((p) => p.metadata?.namespace === ns);
+    const pods = this.pods.byIndex(CONFIGURATION_LABEL, key);
     const ops = planConfigurationService(configuration, pods, this.services.get(`${ns}/${serviceName(name)}`));
     await this.execute(ops, undefined, ns, this.log.child({ configuration: name }));
   }
@@ -295,7 +358,7 @@ export class BrokerController {
   /** Node loss: returns true when it wrote (the Instance will come back through its watch). */
   private async removeLostNodes(key: string, instance: Instance, log: Logger, now: number): Promise<boolean> {
     const retryMs = this.options.nodeLossRetryMs ?? 30_000;
-    const lost = (node: string) => !this.usable(node);
+    const lost = (node: string) => this.lost(node);
     const patch = nodeLossPatch(instance, lost);
     if (!patch) return false;
     const lostNodes = (instance.spec.nodes ?? []).filter(lost);
@@ -328,7 +391,7 @@ export class BrokerController {
 
   /** A local Instance whose node stays lost past the grace period is deleted. */
   private async cleanUpOrphanedLocalInstance(key: string, instance: Instance, log: Logger, now: number): Promise<boolean> {
-    if (instance.spec.shared || (instance.spec.nodes ?? []).some((n) => this.usable(n))) {
+    if (instance.spec.shared || (instance.spec.nodes ?? []).some((n) => !this.lost(n))) {
       this.orphanedSince.delete(key);
       return false;
     }

@@ -1,10 +1,30 @@
-// What a lost node (NotReady, or deleted) means for one Instance, as a pure function: the
-// node leaves `spec.nodes`, and the deviceUsage slots it held are freed.
+// When a node counts as lost, and what a lost node means for one Instance, as pure functions:
+// the node leaves `spec.nodes`, and the deviceUsage slots it held are freed.
 import type { V1Node } from '@kubernetes/client-node';
 import type { Instance } from '../lib/crd/instance.ts';
 
+/** The Ready condition's status: 'True', 'False', 'Unknown', or undefined when there is none yet. */
+export function readyStatus(node: V1Node): string | undefined {
+  return (node.status?.conditions ?? []).find((c) => c.type === 'Ready')?.status;
+}
+
 export function isNodeReady(node: V1Node): boolean {
-  return (node.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+  return readyStatus(node) === 'True';
+}
+
+/**
+ * Whether a node is lost: deleted; or its Ready condition is Unknown (the node controller's
+ * verdict that its kubelet stopped reporting); or it is NotReady after this controller has
+ * seen it Ready. As in Akri, a node that has never been Ready (a node joining while its CNI
+ * is not up yet) is not lost: its agent is there and adds itself to its Instances, and
+ * removing it would only start a fight.
+ */
+export function isNodeLost(node: V1Node | undefined, seenReady: boolean): boolean {
+  if (!node) return true;
+  const ready = readyStatus(node);
+  if (ready === 'True') return false;
+  if (ready === 'Unknown') return true;
+  return seenReady;
 }
 
 /** The node holding a deviceUsage slot: "" (free), "<node>", or "C:<virtual slot>:<node>". */

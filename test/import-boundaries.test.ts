@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const isTest = (path: string) => /\.(peer\.|fuzz\.)?test\.ts$/.test(path);
+const isTest = (path: string) => /\.(peer\.|fuzz\.|hostile\.)?test\.ts$/.test(path);
 
 function tsFiles(dir: string): string[] {
   const out: string[] = [];

@@ -1,7 +1,10 @@
 // The agent's level-triggered loop for one Configuration key on this node: read the cached
 // Configuration, its Instances and referenced objects; keep the discovery session in line
 // with discoveryDetails and properties; carry out the Instance plan; report status, Events
-// and metrics. It never trusts the event that woke it, so any wake-up is safe.
+// and metrics. It never trusts the event that woke it, so any wake-up is safe. It reads the
+// informers' caches, which only the watch fills: after its own writes it may read an older
+// copy, and every write it makes is therefore idempotent (server-side apply, 404 = done).
+// replan-triggers.ts decides which watched changes are worth a wake-up at all.
 import type { Configuration, NodeDiscoveryStatus } from '../../lib/crd/configuration.ts';
 import type { Instance } from '../../lib/crd/instance.ts';
 import { AKRI_API_VERSION } from '../../lib/crd/group.ts';
@@ -10,39 +13,41 @@ import type { Logger } from '../../lib/observability/logger.ts';
 import { DiscoverySession } from '../discovery/discovery-session.ts';
 import type { HandlerRegistry } from '../handlers/handler-registry.ts';
 import { InstanceWriter } from '../instances/instance-writer.ts';
-import { planInstances } from '../instances/plan-instances.ts';
+import { planInstances, type DesiredSpec } from '../instances/plan-instances.ts';
+import { configurationNeedsPlan, instanceNeedsPlan, type ChangeType } from './replan-triggers.ts';
 import { isNotFound, type AgentApi } from '../kube/agent-api.ts';
-import type { ListWatch } from '../kube/list-watch.ts';
 import type { AgentMetrics } from '../observability/agent-metrics.ts';
 import { nodeStatus, sameNodeStatus, withTransitionTimes } from '../status/node-status.ts';
 import { StatusWriter } from '../status/status-writer.ts';
 import { problemEventReporter } from '../discovery/problem-events.ts';
 import type { ReferencedObjects } from './referenced-objects.ts';
-import type { DeviceExtras } from '../device-plugin/slot-ledger.ts';
-import { deviceHash, instanceName } from '../../lib/naming/instance-name.ts';
+import type { DeviceStore } from '../devices/device-store.ts';
+import { discoveredDevices } from '../devices/discovered-devices.ts';
 import { referencedObjects, refuseForeignReferences, requestFingerprint, resolveProperties } from './resolve-properties.ts';
 import type { NamespaceGrant } from './reference-policy.ts';
+import { forEachBounded } from '../../lib/async/bounded.ts';
+import type { Clock } from '../../lib/time/clock.ts';
 
 export interface ReconcilerDeps {
   node: string;
   api: AgentApi;
-  configurations: ListWatch<Configuration>;
+  /** The Configurations informer's cache, by `namespace/name`. */
+  configurations: { get(key: string): Configuration | undefined };
   instancesOf: (namespace: string, configuration: string) => Instance[];
-  recordInstance: (instance: Instance) => void;
   referenced: ReferencedObjects;
   registry: HandlerRegistry;
   metrics: AgentMetrics;
   events: EventRecorder;
   log: Logger;
-  now: () => number;
+  clock: Clock;
   defaultGraceSeconds: number;
   requeueAfter: (key: string, ms: number) => void;
   requeue: (key: string) => void;
   /** Parallel API writes while carrying out one plan. */
   writeConcurrency: number;
   maxBackoffMs?: number;
-  /** The mounts and device specs of each Instance's device, from the latest snapshots. */
-  devicesSeen?: (devices: Map<string, DeviceExtras>) => void;
+  /** Where each Configuration's latest snapshot is published for the device backends. */
+  devices: DeviceStore;
   /** Namespaces besides its own that a Configuration's discoveryProperties may read. */
   namespaceGrants?: readonly NamespaceGrant[];
 }
@@ -54,6 +59,10 @@ interface KeyState {
   /** The state (and, for a refused reference, which) last reported with an Event. */
   reportedState?: string;
   isShared: string;
+  /** What the last plan wanted each Instance to be (see replan-triggers.ts). */
+  desired?: Map<string, DesiredSpec>;
+  /** The status entry this node last wrote. */
+  written?: NodeDiscoveryStatus;
 }
 
 const TROUBLE: ReadonlyArray<NodeDiscoveryStatus['state']> = ['WaitingForHandler', 'HandlerUnavailable', 'InvalidDiscoveryDetails', 'PropertiesUnresolved'];
@@ -66,6 +75,18 @@ export class ConfigurationReconciler {
   constructor(private readonly d: ReconcilerDeps) {
     this.writer = new InstanceWriter(d.api, d.node);
     this.statusWriter = new StatusWriter(d.api, d.node);
+  }
+
+  /** Whether a watched change of one of a Configuration's Instances is worth a reconcile. */
+  needsPlanForInstance(type: ChangeType, instance: Instance, old: Instance | undefined): boolean {
+    const key = `${instance.metadata.namespace ?? ''}/${instance.spec.configurationName}`;
+    return instanceNeedsPlan(type, instance, old, this.d.node, this.states.get(key)?.desired);
+  }
+
+  /** Whether a watched change of a Configuration is worth a reconcile. */
+  needsPlanForConfiguration(type: ChangeType, current: Configuration, old: Configuration | undefined): boolean {
+    const key = `${current.metadata.namespace ?? ''}/${current.metadata.name ?? ''}`;
+    return configurationNeedsPlan(type, current, old, this.d.node, this.states.get(key)?.written);
   }
 
   /** Stops discovery without touching the API (the agent is going away, not the devices). */
@@ -124,6 +145,8 @@ export class ConfigurationReconciler {
               this.d.events,
               { apiVersion: AKRI_API_VERSION, kind: 'Configuration', name, namespace, uid: cfg.metadata.uid },
               log,
+              undefined,
+              () => this.d.clock.now(),
             ),
           },
           registry: this.d.registry,
@@ -131,38 +154,34 @@ export class ConfigurationReconciler {
           log: this.d.log.child({ configuration: name, namespace }),
           onChange: () => this.d.requeue(key),
           maxBackoffMs: this.d.maxBackoffMs,
+          clock: this.d.clock,
         });
       }
     }
 
-    // Instances.
+    // Instances, and the devices behind them.
     const views = st.session?.views() ?? [];
-    if (this.d.devicesSeen) {
-      // The Instance does not store mounts and device specs; Allocate needs them.
-      const seen = new Map<string, DeviceExtras>();
-      for (const v of views) {
-        for (const dev of v.devices ?? []) {
-          seen.set(instanceName(name, deviceHash(dev.id, v.shared, this.d.node)), { mounts: dev.mounts, deviceSpecs: dev.deviceSpecs });
-        }
-      }
-      if (seen.size > 0) this.d.devicesSeen(seen);
-    }
-    const now = this.d.now();
+    const devices = discoveredDevices(this.d.node, { namespace, name }, views);
+    const now = this.d.clock.now();
     const graceMs = (cfg.spec.instanceGracePeriodSeconds ?? this.d.defaultGraceSeconds) * 1000;
     const plan = planInstances({
       node: this.d.node,
       configuration: { name, capacity: cfg.spec.capacity ?? 1, brokerProperties: cfg.spec.brokerProperties ?? {} },
-      endpoints: views,
+      devices,
       existing: this.d.instancesOf(namespace, name),
       missingSince: st.missingSince,
       now,
       graceMs,
     });
     st.missingSince = plan.missingSince;
+    st.desired = plan.desired;
+    // Published before the Instances are written, so a backend that hears of an Instance finds
+    // its device; devices in their grace period keep their last record.
+    this.d.devices.publish(key, devices, new Set(plan.missingSince.keys()));
     const owner = { name, namespace, uid: cfg.metadata.uid ?? '' };
     const failures = await this.runOps(plan.ops, (op) =>
       op.kind === 'apply'
-        ? this.writer.apply(owner, op.name, op.spec, op.addFinalizer).then((i) => this.d.recordInstance(i))
+        ? this.writer.apply(owner, op.name, op.spec, op.addFinalizer)
         : this.writer.leave(namespace, op.name, op.spec),
     );
     for (const op of plan.ops) {
@@ -194,8 +213,10 @@ export class ConfigurationReconciler {
     });
     const prev = cfg.status?.nodes?.find((n) => n.node === this.d.node);
     if (!sameNodeStatus(prev, entry)) {
-      const stored = await this.statusWriter.write(namespace, name, withTransitionTimes(entry, prev, new Date(now)));
-      if (stored) this.d.configurations.upsert(stored);
+      st.written = entry;
+      await this.statusWriter.write(namespace, name, withTransitionTimes(entry, prev, new Date(now)));
+    } else {
+      st.written = prev;
     }
     // A refused reference has an Event reason of its own (a policy decision, not a typo), and
     // each reference refused gets its Event, also after an edit that names another one.
@@ -221,6 +242,7 @@ export class ConfigurationReconciler {
 
   private async forget(key: string, namespace: string, name: string, st: KeyState, leave: boolean): Promise<void> {
     st.session?.stop();
+    this.d.devices.forget(key);
     this.d.referenced.untrack(key);
     this.d.metrics.instanceCount.remove({ configuration: name, is_shared: st.isShared });
     this.d.metrics.discoveredDevices.remove({ configuration: name });
@@ -238,12 +260,11 @@ export class ConfigurationReconciler {
 
   private async setConfigurationFinalizer(namespace: string, name: string, present: boolean): Promise<void> {
     try {
-      const stored = await this.d.api.apply<Configuration>(
+      await this.d.api.apply<Configuration>(
         `/apis/akri.sh/v0/namespaces/${namespace}/configurations/${name}`,
         { apiVersion: AKRI_API_VERSION, kind: 'Configuration', metadata: { name, namespace, finalizers: present ? [this.d.node] : [] } },
         `${this.d.node}-fin`,
       );
-      this.d.configurations.upsert(stored);
     } catch (err) {
       if (!isNotFound(err) && (err as { status?: number }).status !== 422) throw err;
     }
@@ -251,18 +272,13 @@ export class ConfigurationReconciler {
 
   private async runOps<T>(items: T[], run: (item: T) => Promise<unknown>): Promise<Error[]> {
     const failures: Error[] = [];
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < items.length) {
-        const item = items[next++] as T;
-        try {
-          await run(item);
-        } catch (err) {
-          failures.push(err as Error);
-        }
+    await forEachBounded(items, this.d.writeConcurrency, async (item) => {
+      try {
+        await run(item);
+      } catch (err) {
+        failures.push(err as Error);
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.d.writeConcurrency, items.length) }, worker));
+    });
     return failures;
   }
 }

@@ -4,21 +4,23 @@
 // changes; we restart discovery with the new values.
 import type { Logger } from '../../lib/observability/logger.ts';
 import type { AgentApi } from '../kube/agent-api.ts';
-import { ListWatch, type KubeObject } from '../kube/list-watch.ts';
+import { Informer, apiListerWatcher, type KubeObject } from '../../lib/reconcile/informer.ts';
 import type { KeyedObject, ObjectRef } from './resolve-properties.ts';
+import type { Clock } from '../../lib/time/clock.ts';
 
 type Watched = KubeObject & KeyedObject;
 
 const refKey = (r: ObjectRef): string => `${r.kind}/${r.namespace}/${r.name}`;
 
 export class ReferencedObjects {
-  private readonly watches = new Map<string, ListWatch<Watched>>();
+  private readonly watches = new Map<string, Informer<Watched>>();
   /** object key -> the Configuration keys that reference it */
   private readonly users = new Map<string, Set<string>>();
 
   constructor(
     private readonly api: AgentApi,
     private readonly log: Logger,
+    private readonly clock: Clock,
     private readonly onChange: (configurationKey: string) => void,
   ) {}
 
@@ -55,20 +57,21 @@ export class ReferencedObjects {
 
   private watch(key: string, ref: ObjectRef): void {
     const plural = ref.kind === 'Secret' ? 'secrets' : 'configmaps';
-    const lw = new ListWatch<Watched>(
-      this.api,
-      `/api/v1/namespaces/${ref.namespace}/${plural}`,
-      () => {
+    const path = `/api/v1/namespaces/${ref.namespace}/${plural}`;
+    const lw = new Informer<Watched>({
+      source: apiListerWatcher<Watched>(this.api.kc, path, { fieldSelector: `metadata.name=${ref.name}` }),
+      name: `${path}/${ref.name}`,
+      logger: this.log,
+      clock: this.clock,
+      onEvent: () => {
         for (const c of this.users.get(key) ?? []) this.onChange(c);
       },
-      this.log,
-      { fieldSelector: `metadata.name=${ref.name}` },
-    );
+      onRequest: (verb) => this.api.countInformerRequest(verb),
+    });
     this.watches.set(key, lw);
-    lw.start();
     // The first list may find nothing (no change events); the waiting Configurations still
     // need to hear that the object is now known to be missing.
-    void lw.waitForSync().then(() => {
+    void lw.start().then(() => {
       for (const c of this.users.get(key) ?? []) this.onChange(c);
     });
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { brokerEnvironment, containerAllocateResponse, mergeBrokerProperties } from './allocate-response.ts';
+import { brokerEnvironment, containerAllocateResponse } from './allocate-response.ts';
 
 describe('the environment a broker gets', () => {
   it('has every property plain and with the upper-case _<HASH> suffix (Akri PR #710)', () => {
@@ -9,10 +9,6 @@ describe('the environment a broker gets', () => {
       RESOLUTION_WIDTH: '800',
       RESOLUTION_WIDTH_D46B65: '800',
     });
-  });
-
-  it('lets Configuration brokerProperties win over device properties of the same name', () => {
-    expect(mergeBrokerProperties({ A: 'device', B: 'device' }, { B: 'configuration' })).toEqual({ A: 'device', B: 'configuration' });
   });
 
   it('passes mounts and device specs through unchanged, and is identical when asked twice', () => {
@@ -31,10 +27,5 @@ describe('the environment a broker gets', () => {
       cdiDevices: [],
     });
     expect(containerAllocateResponse([slot])).toEqual(first);
-  });
-
-  it('names the CDI device only when one is given', () => {
-    const res = containerAllocateResponse([{ hash: 'aaaaaa', brokerProperties: {}, mounts: [], deviceSpecs: [], cdiName: 'akri.sh/c=aaaaaa' }]);
-    expect(res.cdiDevices).toEqual([{ name: 'akri.sh/c=aaaaaa' }]);
   });
 });

@@ -8,14 +8,12 @@ import type { ContainerAllocateResponse } from '../../lib/proto/generated/v1beta
 import type { HandlerDeviceSpec, HandlerMount } from '../../lib/discovery/handler.ts';
 
 export interface SlotDevice {
-  /** The 6-hex-digit hash at the end of the Instance name. */
+  /** The Instance's device key (its 6-hex-digit hash), from the device store's record. */
   hash: string;
   /** Instance.spec.brokerProperties: device properties already merged with the Configuration's. */
   brokerProperties: Readonly<Record<string, string>>;
   mounts: readonly HandlerMount[];
   deviceSpecs: readonly HandlerDeviceSpec[];
-  /** CDI fully qualified name, sent only when the node has a CDI spec for it. */
-  cdiName?: string;
 }
 
 export function brokerEnvironment(hash: string, properties: Readonly<Record<string, string>>): Record<string, string> {
@@ -39,14 +37,6 @@ export function containerAllocateResponse(devices: readonly SlotDevice[]): Conta
       d.deviceSpecs.map((s) => ({ containerPath: s.containerPath, hostPath: s.hostPath, permissions: s.permissions })),
     ),
     annotations: {},
-    cdiDevices: devices.filter((d) => d.cdiName).map((d) => ({ name: d.cdiName as string })),
+    cdiDevices: [],
   };
-}
-
-/** Properties for an Instance: the device's, overridden by the Configuration's brokerProperties. */
-export function mergeBrokerProperties(
-  device: Readonly<Record<string, string>>,
-  configuration: Readonly<Record<string, string>> | undefined,
-): Record<string, string> {
-  return { ...device, ...(configuration ?? {}) };
 }

@@ -7,8 +7,10 @@ const cams = (usageA: Record<string, string>, usageB: Record<string, string>) =>
 ];
 
 describe('the Configuration-level resource', () => {
-  it('advertises one virtual device per free slot across its Instances', () => {
-    expect(configurationPluginDevices('cams', cams({}, {}), 'node-a').map((d) => d.ID)).toEqual(['cams-0', 'cams-1', 'cams-2', 'cams-3']);
+  it('offers at most one free virtual device per Instance, as Akri: two Instances of capacity 2 are 2, not 4', () => {
+    expect(configurationPluginDevices('cams', cams({}, {}), 'node-a').map((d) => d.ID)).toEqual(['cams-0', 'cams-1']);
+    // An Instance's next slot appears once its first is taken.
+    expect(configurationPluginDevices('cams', cams({ 'cams-aaaaaa-0': 'C:cams-0:node-a' }, {}), 'node-a').map((d) => d.ID)).toEqual(['cams-0', 'cams-1', 'cams-2']);
   });
 
   it('keeps the virtual devices this node holds and does not count slots held elsewhere', () => {
@@ -27,6 +29,12 @@ describe('the Configuration-level resource', () => {
   it('binds a new virtual device to the least used Instance, lowest free slot first', () => {
     const instances = cams({ 'cams-aaaaaa-0': 'node-b' }, {});
     expect(bindVirtualDevice('cams-0', instances, 'node-a')).toEqual({ virtualDevice: 'cams-0', instance: 'cams-bbbbbb', slot: 'cams-bbbbbb-0' });
+  });
+
+  it('never binds to an Instance the same request already has', () => {
+    const instances = cams({}, {});
+    expect(bindVirtualDevice('cams-1', instances, 'node-a', new Set(['cams-aaaaaa']))).toEqual({ virtualDevice: 'cams-1', instance: 'cams-bbbbbb', slot: 'cams-bbbbbb-0' });
+    expect(bindVirtualDevice('cams-2', instances, 'node-a', new Set(['cams-aaaaaa', 'cams-bbbbbb']))).toBeUndefined();
   });
 
   it('gives a virtual device it already holds the same slot again (idempotent Allocate)', () => {

@@ -2,8 +2,9 @@
 // Configuration". Its devices are virtual, `<configuration>-<m>`; each one is bound to a real
 // Instance slot only when allocated, recorded as "C:<virtual device>:<node>" in that slot.
 // Virtual devices this node holds stay listed (the kubelet still counts them as allocated);
-// one more is listed per free slot on this node's Instances, using the smallest unused m, so
-// the advertised count is exactly what can still be handed out.
+// as in Akri, at most one more is listed per Instance that has a free slot, using the smallest
+// unused m: a pod asking for two gets two different devices, never two slots of one camera,
+// and an Instance's further slots appear as the earlier ones are taken.
 import { HEALTHY } from './health.ts';
 import type { PluginDevice } from './instance-plugin-devices.ts';
 import { parseHolder, slotIds, slotIndex } from './slot-usage.ts';
@@ -32,9 +33,9 @@ export function heldVirtualDevices(instances: readonly LedgerInstance[], node: s
 
 /**
  * What is in use across the Configuration's Instances, read from their usage maps, which list
- * only slots somebody holds: the virtual devices `node` holds (sorted) and how many slots are
- * still free. The snapshot is rebuilt on every claim of any of the Instances, so this touches
- * only the held slots and allocates only what it returns.
+ * only slots somebody holds: the virtual devices `node` holds (sorted) and how many Instances
+ * still have a free slot. The snapshot is rebuilt on every claim of any of the Instances, so
+ * this touches only the held slots and allocates only what it returns.
  */
 function usedSlots(instances: readonly LedgerInstance[], node: string): { held: VirtualBinding[]; free: number } {
   const held: VirtualBinding[] = [];
@@ -48,7 +49,7 @@ function usedSlots(instances: readonly LedgerInstance[], node: string): { held: 
       const holder = parseHolder(value);
       if (holder.kind === 'configuration' && holder.node === node) held.push({ virtualDevice: holder.virtualDevice, instance: inst.name, slot });
     }
-    free += Math.max(0, inst.capacity - used);
+    if (used < inst.capacity) free++;
   }
   held.sort((a, b) => naturalCompare(a.virtualDevice, b.virtualDevice));
   return { held, free };
@@ -71,16 +72,19 @@ export function configurationPluginDevices(configurationName: string, instances:
  * Binds a virtual device to a slot for Allocate. A virtual device this node already holds
  * keeps its slot (a repeated Allocate is idempotent). Otherwise the least-used Instance with a
  * free slot is chosen (spreading pods across devices), and its lowest free slot; ties go to the
- * Instance name, so every agent decides the same way.
+ * Instance name, so every agent decides the same way. Instances in `exclude` (those the same
+ * request already got) are not chosen: one request gets each device at most once.
  */
 export function bindVirtualDevice(
   virtualDevice: string,
   instances: readonly LedgerInstance[],
   node: string,
+  exclude: ReadonlySet<string> = new Set(),
 ): VirtualBinding | undefined {
   const existing = heldVirtualDevices(instances, node).find((b) => b.virtualDevice === virtualDevice);
   if (existing) return existing;
   const candidates = instances
+    .filter((inst) => !exclude.has(inst.name))
     .map((inst) => {
       const slots = slotIds(inst.name, inst.capacity);
       const free = slots.filter((s) => parseHolder(inst.deviceUsage[s]).kind === 'free');

@@ -1,24 +1,29 @@
-// The agent's device-plugin side: keeps one plugin per Instance that lists this node and one
-// per Configuration with such Instances, registered with the kubelet; feeds the slot ledger
-// from the Instance watch and the discovery snapshots (mounts and device specs, which the
-// Instance does not store); gives back slots that pod-resources stops listing; replays ledger
-// writes when the API server returns; and keeps the node-local checkpoint, from which an
-// agent restarted while the API server is away serves its devices again. Also removes the
-// akri.sh/* entries of its Node that the kubelet keeps at 0 forever (Akri #181).
+// The agent's device-plugin side: keeps one plugin per Instance that lists this node and
+// whose device is in the device store, and one per Configuration with such Instances,
+// registered with the kubelet; feeds the slot ledger from the Instance watch; gives back slots
+// that pod-resources stops listing; replays ledger writes when the API server returns; and
+// keeps the node-local checkpoint (ledger and device store), from which an agent restarted
+// while the API server is away serves its devices again. Also removes the akri.sh/* entries
+// of its Node that the kubelet keeps at 0 forever (Akri #181). Changes go through a work
+// queue of keys: PLUGIN_SET (which plugins exist) and one key per plugin (a new snapshot), so a
+// burst of changes from one watch event or one Allocate is one pass per key.
 import { join } from 'node:path';
 import type { Instance } from '../../lib/crd/instance.ts';
 import type { EventRecorder } from '../../lib/kube/event-recorder.ts';
 import type { Logger } from '../../lib/observability/logger.ts';
+import { WorkQueue } from '../../lib/reconcile/work-queue.ts';
+import { every, type Clock, type TimerHandle } from '../../lib/time/clock.ts';
 import type { DevicePluginMetrics } from '../observability/device-plugin-metrics.ts';
 import { countSlots } from '../observability/slot-counts.ts';
 import type { AgentApi } from '../kube/agent-api.ts';
+import type { DeviceStore, DeviceStoreChange } from '../devices/device-store.ts';
 import { DevicePluginSet } from './device-plugin-set.ts';
 import { DeviceUsageWriter } from './device-usage-writer.ts';
-import { LedgerCheckpoint } from './ledger-checkpoint.ts';
-import { ConfigurationPluginBackend, InstancePluginBackend, type BackendHooks } from './plugin-backends.ts';
+import { NodeCheckpoint } from './node-checkpoint.ts';
+import { ConfigurationPluginBackend, InstancePluginBackend, type BackendHooks, type PluginSources } from './plugin-backends.ts';
 import { PodResourcesClient } from './pod-resources-client.ts';
 import { reclaimSlots } from './slot-reclaim.ts';
-import { SlotLedger, type DeviceExtras, type LedgerInstanceRecord } from './slot-ledger.ts';
+import { SlotLedger, type LedgerInstanceRecord } from './slot-ledger.ts';
 import { StaleResourceTidier } from './stale-resource-tidier.ts';
 import { DEFAULT_STALE_RESOURCE_GRACE_MS } from './stale-resources.ts';
 
@@ -29,10 +34,14 @@ export interface DevicePluginManagerOptions {
   /** Where the checkpoint is kept; none when unset. */
   stateDir?: string;
   api: AgentApi;
+  /** The devices this node's discovery reports: a plugin is served only for a known device. */
+  devices: DeviceStore;
+  /** Whether a Configuration's devices are device plugins (not DRA); all are when unset. */
+  servesConfiguration?: (namespace: string, name: string) => boolean;
   events: EventRecorder;
   metrics: DevicePluginMetrics;
   log: Logger;
-  now: () => number;
+  clock: Clock;
   /** How long a slot must be absent from pod-resources before it is freed. */
   reclaimGraceMs: number;
   reclaimPollMs: number;
@@ -44,7 +53,9 @@ export interface DevicePluginManagerOptions {
   staleResourcePollMs?: number;
 }
 
-const INSTANCE_PREFIX = 'akri.sh/';
+const RESOURCE_PREFIX = 'akri.sh/';
+/** The work-queue key that makes the set of plugins follow the ledger and the device store. */
+const PLUGIN_SET = 'plugin-set';
 
 function record(i: Instance, node: string): LedgerInstanceRecord {
   return {
@@ -61,26 +72,33 @@ function record(i: Instance, node: string): LedgerInstanceRecord {
 export class DevicePluginManager {
   readonly ledger: SlotLedger;
   private readonly plugins: DevicePluginSet;
-  private readonly checkpoint: LedgerCheckpoint | undefined;
+  private readonly checkpoint: NodeCheckpoint | undefined;
   private readonly podResources: PodResourcesClient;
+  private readonly sources: PluginSources;
+  private readonly queue: WorkQueue;
   private readonly log: Logger;
-  private unusedSince = new Map<string, number>();
-  private reclaimTimer: NodeJS.Timeout | undefined;
-  private replayTimer: NodeJS.Timeout | undefined;
-  private syncing: Promise<void> | undefined;
-  private syncAgain = false;
-  private syncedShape = -1;
-  private stopped = false;
-  private readonly dirty = new Set<string>();
   private readonly tidier: StaleResourceTidier | undefined;
+  private unusedSince = new Map<string, number>();
+  private stopReclaim: (() => void) | undefined;
+  private replayTimer: TimerHandle | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private stopped = false;
 
   constructor(private readonly o: DevicePluginManagerOptions) {
     this.log = o.log.child({ component: 'device-plugins' });
     const writer = new DeviceUsageWriter(o.api, o.node);
+    this.queue = new WorkQueue((key) => this.sync(key), {
+      workers: 2,
+      clock: o.clock,
+      baseDelayMs: 100,
+      maxDelayMs: 5000,
+      onError: (key, err) => this.log.warn('syncing device plugins failed; retrying', { key, error: (err as Error).message }),
+    });
     this.ledger = new SlotLedger({
       node: o.node,
       write: (ns, name, usage) => writer.write(ns, name, usage),
       onChange: (instance) => this.changed(instance),
+      onShapeChange: () => this.queue.add(PLUGIN_SET),
       persist: () => this.checkpoint?.save() ?? Promise.resolve(),
       onLinkChange: (online) => {
         o.metrics.apiReachable.set(online ? 1 : 0);
@@ -95,11 +113,13 @@ export class DevicePluginManager {
         this.refused(instance, `slot ${slot} claimed by ${o.node} while the API server was away is held by "${holder}"`);
       },
     });
+    this.sources = { ledger: this.ledger, devices: o.devices };
     o.metrics.observeSlots(() => countSlots(this.ledger.list().filter((r) => r.listsNode), (name) => this.ledger.usage(name), o.node));
     this.checkpoint = o.stateDir ? this.openCheckpoint(o.stateDir) : undefined;
     this.plugins = new DevicePluginSet({
       pluginDir: join(o.kubeletDir, 'device-plugins'),
       logger: this.log,
+      clock: o.clock,
       pollMs: o.kubeletPollMs ?? 200,
       retryBaseMs: 100,
       retryMaxMs: 2000,
@@ -114,7 +134,7 @@ export class DevicePluginManager {
             api: o.api,
             events: o.events,
             log: this.log,
-            now: o.now,
+            clock: o.clock,
             graceMs: staleGraceMs,
             pollMs: o.staleResourcePollMs ?? 30_000,
             served: () => new Set(this.plugins.resources),
@@ -123,9 +143,9 @@ export class DevicePluginManager {
         : undefined;
   }
 
-  private openCheckpoint(stateDir: string): LedgerCheckpoint | undefined {
+  private openCheckpoint(stateDir: string): NodeCheckpoint | undefined {
     try {
-      return new LedgerCheckpoint(stateDir, this.o.node, () => this.ledger.view(), this.o.now);
+      return new NodeCheckpoint(stateDir, this.o.node, () => ({ ledger: this.ledger.view(), devices: this.o.devices.all() }), () => this.o.clock.now());
     } catch (err) {
       // Serving devices matters more than surviving an offline restart.
       this.log.warn('no checkpoint: the state directory cannot be used', { stateDir, error: (err as Error).message });
@@ -141,32 +161,48 @@ export class DevicePluginManager {
   async start(): Promise<void> {
     const saved = this.checkpoint?.load();
     if (saved) {
-      this.ledger.restore(saved);
-      this.log.info('restored the slot ledger from the checkpoint', { instances: saved.instances.length, pendingWrites: saved.pending.length });
-      if (saved.pending.length > 0) this.scheduleReplay(0);
+      this.o.devices.restore(saved.devices);
+      this.ledger.restore(saved.ledger);
+      this.log.info('restored the slot ledger and the devices from the checkpoint', {
+        instances: saved.ledger.instances.length,
+        devices: saved.devices.length,
+        pendingWrites: saved.ledger.pending.length,
+      });
+      if (saved.ledger.pending.length > 0) this.scheduleReplay(0);
     }
+    this.unsubscribe = this.o.devices.subscribe((change) => this.devicesChanged(change));
     this.plugins.start();
-    await this.syncPlugins();
-    this.reclaimTimer = setInterval(() => void this.reclaim(), this.o.reclaimPollMs);
+    this.queue.add(PLUGIN_SET);
+    await this.queue.idle();
+    this.stopReclaim = every(this.o.clock, this.o.reclaimPollMs, () => this.reclaim());
     this.tidier?.start();
   }
 
   /** Stops serving without an empty snapshot and keeps the ledger: the agent goes, not the devices. */
   async stop(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.reclaimTimer);
+    this.unsubscribe?.();
+    this.stopReclaim?.();
     this.tidier?.stop();
-    clearTimeout(this.replayTimer);
-    await this.syncing?.catch(() => undefined);
+    this.o.clock.clearTimeout(this.replayTimer);
+    this.queue.stop();
+    await this.queue.idle();
     await this.plugins.halt();
     this.podResources.close();
     await this.checkpoint?.save();
   }
 
   instanceChanged(type: 'ADDED' | 'MODIFIED' | 'DELETED', i: Instance): void {
-    if (type === 'DELETED') this.ledger.remove(i.metadata.name ?? '');
-    else if (!this.ledger.upsert(record(i, this.o.node))) return;
+    if (type === 'DELETED') {
+      this.ledger.remove(i.metadata.name ?? '');
+      this.queue.add(`${RESOURCE_PREFIX}${i.spec.configurationName}`); // one Instance fewer to offer
+    } else if (!this.ledger.upsert(record(i, this.o.node))) return;
     void this.checkpoint?.save();
+  }
+
+  /** A Configuration came, went or changed how its devices are allocated. */
+  configurationsChanged(): void {
+    this.queue.add(PLUGIN_SET);
   }
 
   /** The API server's full list is known: Instances in the checkpoint that are gone are dropped. */
@@ -176,59 +212,24 @@ export class DevicePluginManager {
     void this.checkpoint?.save();
   }
 
-  /** The handler's latest mounts and device specs per Instance, from the discovery snapshot. */
-  devicesSeen(devices: ReadonlyMap<string, DeviceExtras>): void {
-    let changed = false;
-    for (const [instance, extras] of devices) changed = this.ledger.setDeviceExtras(instance, extras) || changed;
-    if (changed) void this.checkpoint?.save();
+  /** A device came, went or changed: its Instance's plugin may start, stop or answer anew. */
+  private devicesChanged(change: DeviceStoreChange): void {
+    this.queue.add(PLUGIN_SET);
+    for (const d of [...change.added, ...change.changed, ...change.removed]) this.changed(d.instance.name);
+    void this.checkpoint?.save();
   }
 
+  /** An Instance's usage changed: its plugin and its Configuration's send a new snapshot. */
   private changed(instance: string): void {
-    this.dirty.add(instance);
+    this.queue.add(`${RESOURCE_PREFIX}${instance}`);
     const cfg = this.ledger.get(instance)?.configurationName;
-    if (cfg) this.dirty.add(cfg);
-    if (this.syncing) {
-      this.syncAgain = true;
-      return;
-    }
-    // Coalesce the burst of changes one watch event or Allocate makes.
-    this.syncing = new Promise<void>((r) => setImmediate(r)).then(() => this.runSync());
+    if (cfg) this.queue.add(`${RESOURCE_PREFIX}${cfg}`);
   }
 
-  private async syncPlugins(): Promise<void> {
-    if (this.syncing) {
-      this.syncAgain = true;
-      return this.syncing;
-    }
-    this.syncing = this.runSync();
-    return this.syncing;
-  }
-
-  private async runSync(): Promise<void> {
-    try {
-      do {
-        this.syncAgain = false;
-        if (this.stopped) return;
-        await this.syncOnce();
-      } while (this.syncAgain);
-    } catch (err) {
-      this.log.warn('syncing device plugins failed', { error: (err as Error).message });
-    } finally {
-      this.syncing = undefined;
-    }
-  }
-
-  private async syncOnce(): Promise<void> {
-    // Which plugins exist only changes with the ledger's shape; a slot claim changes one
-    // Instance's usage, and then only its plugins need a new snapshot.
-    const shape = this.ledger.shape;
-    if (shape !== this.syncedShape) {
-      await this.syncPluginSet();
-      this.syncedShape = shape;
-    }
-    const dirty = [...this.dirty];
-    this.dirty.clear();
-    for (const name of dirty) this.plugins.get(`${INSTANCE_PREFIX}${name}`)?.update();
+  private async sync(key: string): Promise<void> {
+    if (this.stopped) return;
+    if (key === PLUGIN_SET) await this.syncPluginSet();
+    else this.plugins.get(key)?.update();
     this.o.metrics.plugins.set(this.plugins.resources.length);
     this.o.metrics.pendingWrites.set(this.ledger.pendingWrites);
   }
@@ -236,9 +237,11 @@ export class DevicePluginManager {
   private async syncPluginSet(): Promise<void> {
     const wanted = new Map<string, () => InstancePluginBackend | ConfigurationPluginBackend>();
     for (const r of this.ledger.list()) {
-      if (!r.listsNode) continue;
-      wanted.set(`${INSTANCE_PREFIX}${r.name}`, () => new InstancePluginBackend(r.name, this.o.node, this.ledger, this.hooks));
-      wanted.set(`${INSTANCE_PREFIX}${r.configurationName}`, () => new ConfigurationPluginBackend(r.configurationName, this.o.node, this.ledger, this.hooks));
+      // As Akri: no device, no plugin (it would have nothing to give a pod).
+      if (!r.listsNode || !this.o.devices.ofInstance(r.namespace, r.name)) continue;
+      if (this.o.servesConfiguration?.(r.namespace, r.configurationName) === false) continue;
+      wanted.set(`${RESOURCE_PREFIX}${r.name}`, () => new InstancePluginBackend(r.name, this.o.node, this.sources, this.hooks));
+      wanted.set(`${RESOURCE_PREFIX}${r.configurationName}`, () => new ConfigurationPluginBackend(r.configurationName, this.o.node, this.sources, this.hooks));
     }
     const work: Array<Promise<unknown>> = [];
     for (const resource of this.plugins.resources) {
@@ -264,8 +267,8 @@ export class DevicePluginManager {
   }
 
   private scheduleReplay(delayMs = this.o.replayMs ?? 1000): void {
-    if (this.stopped || this.replayTimer) return;
-    this.replayTimer = setTimeout(() => {
+    if (this.stopped || this.replayTimer !== undefined) return;
+    this.replayTimer = this.o.clock.setTimeout(() => {
       this.replayTimer = undefined;
       void this.ledger.replay().then(
         (done) => {
@@ -289,7 +292,7 @@ export class DevicePluginManager {
       inUse,
       unusedSince: this.unusedSince,
       configurationOf: (instance) => this.ledger.get(instance)?.configurationName,
-      now: this.o.now(),
+      now: this.o.clock.now(),
       graceMs: this.o.reclaimGraceMs,
     });
     this.unusedSince = unusedSince;

@@ -12,8 +12,8 @@ import type { DevicePluginBackend } from './device-plugin-server.ts';
 import { instancePluginDevices, preferredSlots } from './instance-plugin-devices.ts';
 import { formatHolder } from './slot-usage.ts';
 
-/** A slot ledger in memory, standing in for Instance.spec.deviceUsage. */
-function ledger(instance: string, capacity: number, node: string) {
+/** A slot ledger in memory, standing in for Instance.spec.deviceUsage; `hash` is the device's key. */
+function ledger(instance: string, capacity: number, node: string, hash = 'd34504') {
   const usage: Record<string, string> = {};
   const backend: DevicePluginBackend = {
     devices: () => instancePluginDevices(instance, capacity, usage, node),
@@ -24,7 +24,7 @@ function ledger(instance: string, capacity: number, node: string) {
         if (holder && holder !== node) throw new Error(`slot ${id} is held by ${holder}`);
       }
       for (const id of ids) usage[id] = formatHolder({ kind: 'instance', node });
-      return containerAllocateResponse([{ hash: instance.slice(-6), brokerProperties: { P: 'v' }, mounts: [], deviceSpecs: [] }]);
+      return containerAllocateResponse([{ hash, brokerProperties: { P: 'v' }, mounts: [], deviceSpecs: [] }]);
     },
   };
   return { usage, backend };

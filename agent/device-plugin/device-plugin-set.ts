@@ -5,10 +5,12 @@
 import type { Logger } from '../../lib/observability/logger.ts';
 import { DevicePluginServer, type DevicePluginServerOptions } from './device-plugin-server.ts';
 import { KubeletWatcher } from './kubelet-watcher.ts';
+import { systemClock, type Clock, type TimerHandle } from '../../lib/time/clock.ts';
 
 export interface DevicePluginSetOptions {
   pluginDir: string;
   logger: Logger;
+  clock?: Clock;
   pollMs?: number;
   retryBaseMs?: number;
   retryMaxMs?: number;
@@ -18,12 +20,15 @@ export interface DevicePluginSetOptions {
 
 export class DevicePluginSet {
   private readonly plugins = new Map<string, DevicePluginServer>();
-  private readonly retries = new Map<string, NodeJS.Timeout>();
+  private readonly retries = new Map<string, TimerHandle>();
   private readonly watcher: KubeletWatcher;
+  private readonly clock: Clock;
   private reregistering: Promise<void> | undefined;
 
   constructor(private readonly options: DevicePluginSetOptions) {
+    this.clock = options.clock ?? systemClock;
     this.watcher = new KubeletWatcher({
+      clock: this.clock,
       pluginDir: options.pluginDir,
       ownSockets: () => [...this.plugins.values()].filter((p) => p.serving).map((p) => p.socketPath),
       onRestart: (why) => void this.reregisterAll(why),
@@ -63,7 +68,7 @@ export class DevicePluginSet {
 
   async stop(): Promise<void> {
     this.watcher.stop();
-    for (const t of this.retries.values()) clearTimeout(t);
+    for (const t of this.retries.values()) this.clock.clearTimeout(t);
     this.retries.clear();
     await Promise.all([...this.plugins.values()].map((p) => p.stop()));
     this.plugins.clear();
@@ -72,7 +77,7 @@ export class DevicePluginSet {
   /** Stops every plugin without an empty snapshot: the agent is going away, not the devices. */
   async halt(): Promise<void> {
     this.watcher.stop();
-    for (const t of this.retries.values()) clearTimeout(t);
+    for (const t of this.retries.values()) this.clock.clearTimeout(t);
     this.retries.clear();
     await Promise.all([...this.plugins.values()].map((p) => p.halt()));
     this.plugins.clear();
@@ -111,14 +116,13 @@ export class DevicePluginSet {
       this.clearRetry(plugin.resourceName);
       this.retries.set(
         plugin.resourceName,
-        setTimeout(() => void this.registerWithRetry(plugin, reason, attempt + 1), delay),
+        this.clock.setTimeout(() => void this.registerWithRetry(plugin, reason, attempt + 1), delay),
       );
     }
   }
 
   private clearRetry(resource: string): void {
-    const t = this.retries.get(resource);
-    if (t) clearTimeout(t);
+    this.clock.clearTimeout(this.retries.get(resource));
     this.retries.delete(resource);
   }
 }

@@ -4,6 +4,7 @@
 import { statSync, watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import { KUBELET_SOCKET } from './device-plugin-server.ts';
+import { every, systemClock, type Clock } from '../../lib/time/clock.ts';
 
 export interface KubeletWatcherOptions {
   pluginDir: string;
@@ -11,6 +12,7 @@ export interface KubeletWatcherOptions {
   ownSockets: () => string[];
   onRestart: (why: string) => void;
   pollMs?: number;
+  clock?: Clock;
 }
 
 function inode(path: string): number | undefined {
@@ -23,7 +25,7 @@ function inode(path: string): number | undefined {
 
 export class KubeletWatcher {
   private watcher: FSWatcher | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private stopPolling: (() => void) | undefined;
   private kubeletInode: number | undefined;
 
   constructor(private readonly options: KubeletWatcherOptions) {}
@@ -36,14 +38,14 @@ export class KubeletWatcher {
     } catch {
       // The directory may not exist yet; polling covers it.
     }
-    this.timer = setInterval(() => this.check(), this.options.pollMs ?? 500);
+    this.stopPolling = every(this.options.clock ?? systemClock, this.options.pollMs ?? 500, () => this.check());
   }
 
   stop(): void {
     this.watcher?.close();
-    if (this.timer) clearInterval(this.timer);
+    this.stopPolling?.();
     this.watcher = undefined;
-    this.timer = undefined;
+    this.stopPolling = undefined;
   }
 
   check(): void {

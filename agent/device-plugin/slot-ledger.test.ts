@@ -1,50 +1,101 @@
-// The slot vocabulary and what each Instance plugin tells the kubelet about its slots.
+// The slot ledger's decisions, with the API server's answers injected: claims are idempotent,
+// a 409 refuses, a slot another node holds is never taken, and offline claims and frees are
+// queued and replayed once the API server answers again.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatHolder, parseHolder, slotIds, slotIndex } from './slot-usage.ts';
-import { instancePluginDevices, preferredSlots } from './instance-plugin-devices.ts';
+import { NodeCheckpoint } from './node-checkpoint.ts';
+import { SlotLedger, type WriteOutcome } from './slot-ledger.ts';
 
-describe('deviceUsage values, as Akri writes them', () => {
-  it('parses free, instance-held and configuration-held slots, and writes them back unchanged', () => {
-    for (const value of ['', 'node-a', 'C:cams-0:node-b']) expect(formatHolder(parseHolder(value) as never)).toBe(value);
-    expect(parseHolder('C:cams-3:node-b')).toEqual({ kind: 'configuration', virtualDevice: 'cams-3', node: 'node-b' });
-    expect(parseHolder(undefined)).toEqual({ kind: 'free' });
+function ledger(answers: WriteOutcome[] = []) {
+  const writes: Array<Record<string, string>> = [];
+  const l = new SlotLedger({
+    node: 'node-a',
+    write: async (_ns, _name, usage) => {
+      writes.push(usage);
+      return answers.shift() ?? 'written';
+    },
+    onChange: () => undefined,
+    persist: async () => undefined,
   });
+  l.upsert({ namespace: 'default', name: 'cam-aaaaaa', configurationName: 'cam', capacity: 2, brokerProperties: {}, listsNode: true, remoteUsage: { 'cam-aaaaaa-1': 'node-b' } });
+  return { l, writes };
+}
 
-  it('rejects malformed values instead of guessing', () => {
-    expect(parseHolder('C::node')).toEqual({ kind: 'invalid', value: 'C::node' });
-    expect(parseHolder('a:b')).toEqual({ kind: 'invalid', value: 'a:b' });
+describe('the slot ledger', () => {
+  it('writes only this node\'s slots, and a repeated claim writes nothing', async () => {
+    const { l, writes } = ledger();
+    expect(await l.claim('cam-aaaaaa', 'cam-aaaaaa-0', 'node-a')).toBe('claimed');
+    expect(await l.claim('cam-aaaaaa', 'cam-aaaaaa-0', 'node-a')).toBe('repeated');
+    expect(writes).toEqual([{ 'cam-aaaaaa-0': 'node-a' }]);
+    expect(l.usage('cam-aaaaaa')).toEqual({ 'cam-aaaaaa-0': 'node-a', 'cam-aaaaaa-1': 'node-b' });
   });
-
-  it('names slots <instance>-<n> and recognises only its own, below capacity', () => {
-    expect(slotIds('cams-d34504', 3)).toEqual(['cams-d34504-0', 'cams-d34504-1', 'cams-d34504-2']);
-    expect(slotIndex('cams-d34504', 'cams-d34504-2', 3)).toBe(2);
-    expect(slotIndex('cams-d34504', 'cams-d34504-3', 3)).toBeUndefined();
-    expect(slotIndex('cams-d34504', 'cams-d34504-x', 3)).toBeUndefined();
-    expect(slotIndex('cams-d34504', 'other-0', 3)).toBeUndefined();
+  it('the watch echo of its own claim changes nothing; another node\'s claim does', async () => {
+    const { l } = ledger();
+    await l.claim('cam-aaaaaa', 'cam-aaaaaa-0', 'node-a');
+    const record = { namespace: 'default', name: 'cam-aaaaaa', configurationName: 'cam', capacity: 2, brokerProperties: {}, listsNode: true };
+    expect(l.upsert({ ...record, remoteUsage: { 'cam-aaaaaa-0': 'node-a', 'cam-aaaaaa-1': 'node-b' } })).toBe(false);
+    expect(l.upsert({ ...record, remoteUsage: { 'cam-aaaaaa-0': 'node-a', 'cam-aaaaaa-1': '' } })).toBe(true);
+    expect(l.usage('cam-aaaaaa')).toEqual({ 'cam-aaaaaa-0': 'node-a' });
+    expect(l.upsert({ ...record, capacity: 3, remoteUsage: { 'cam-aaaaaa-0': 'node-a', 'cam-aaaaaa-1': '' } })).toBe(true);
   });
-});
-
-describe("an Instance plugin's devices", () => {
-  const usage = { 'cams-d34504-0': 'node-a', 'cams-d34504-1': 'node-b', 'cams-d34504-2': 'C:cams-0:node-a' };
-
-  it('are Healthy when free or held by this node, Unhealthy when held elsewhere', () => {
-    expect(instancePluginDevices('cams-d34504', 4, usage, 'node-a')).toEqual([
-      { ID: 'cams-d34504-0', health: 'Healthy' },
-      { ID: 'cams-d34504-1', health: 'Unhealthy' },
-      { ID: 'cams-d34504-2', health: 'Unhealthy' },
-      { ID: 'cams-d34504-3', health: 'Healthy' },
-    ]);
+  it('refuses a slot another node holds without asking the API server', async () => {
+    const { l, writes } = ledger();
+    await expect(l.claim('cam-aaaaaa', 'cam-aaaaaa-1', 'node-a')).rejects.toThrow(/held by "node-b"/);
+    expect(writes).toEqual([]);
   });
-
-  it('prefer the slot this node already holds, then free ones, never one held elsewhere', () => {
-    const all = ['cams-d34504-0', 'cams-d34504-1', 'cams-d34504-2', 'cams-d34504-3'];
-    expect(preferredSlots(all, [], 1, usage, 'node-a')).toEqual(['cams-d34504-0']);
-    expect(preferredSlots(all, [], 2, usage, 'node-a')).toEqual(['cams-d34504-0', 'cams-d34504-3']);
-    expect(preferredSlots(all, [], 1, usage, 'node-c')).toEqual(['cams-d34504-3']);
-    expect(preferredSlots(['cams-d34504-1'], [], 1, usage, 'node-c')).toEqual([]);
+  it('refuses when the API server answers 409, and forgets the claim', async () => {
+    const { l } = ledger(['conflict']);
+    await expect(l.claim('cam-aaaaaa', 'cam-aaaaaa-0', 'node-a')).rejects.toThrow(/claimed by another node first/);
+    expect(l.held()).toEqual([]);
   });
-
-  it('keep the slots the kubelet must include', () => {
-    expect(preferredSlots(['cams-d34504-3'], ['cams-d34504-1'], 2, usage, 'node-a')).toEqual(['cams-d34504-1', 'cams-d34504-3']);
+  it('keeps claims and frees made offline, and replays them as one write when the link returns', async () => {
+    const { l, writes } = ledger(['offline']);
+    expect(await l.claim('cam-aaaaaa', 'cam-aaaaaa-0', 'node-a')).toBe('offline');
+    expect(l.online).toBe(false);
+    expect(l.pendingWrites).toBe(1);
+    await l.free('cam-aaaaaa', 'cam-aaaaaa-0');
+    expect(writes).toHaveLength(1); // nothing sent while offline
+    expect(await l.replay()).toBe(true);
+    expect(writes.at(-1)).toEqual({});
+    expect(l.online).toBe(true);
+    expect(l.pendingWrites).toBe(0);
+  });
+  it('shows every change in usage: another node\'s claim, this node\'s claim, a free and a refused claim', async () => {
+    const { l } = ledger(['written', 'written', 'conflict']);
+    const seen = l.usage('cam-aaaaaa');
+    l.upsert({ namespace: 'default', name: 'cam-aaaaaa', configurationName: 'cam', capacity: 2, brokerProperties: {}, listsNode: true, remoteUsage: {} });
+    expect(seen).toEqual({ 'cam-aaaaaa-1': 'node-b' });
+    expect(l.usage('cam-aaaaaa')).toEqual({});
+    await l.claim('cam-aaaaaa', 'cam-aaaaaa-1', 'node-a');
+    expect(l.usage('cam-aaaaaa')).toEqual({ 'cam-aaaaaa-1': 'node-a' });
+    await l.free('cam-aaaaaa', 'cam-aaaaaa-1');
+    expect(l.usage('cam-aaaaaa')).toEqual({});
+    await expect(l.claim('cam-aaaaaa', 'cam-aaaaaa-0', 'node-a')).rejects.toThrow(/claimed by another node first/);
+    expect(l.usage('cam-aaaaaa')).toEqual({});
+    expect(l.state().mine).toEqual({ 'cam-aaaaaa': {} });
+  });
+  it('adopts the slots the API server says this node holds when it has no record of its own', () => {
+    const { l } = ledger();
+    l.upsert({ namespace: 'default', name: 'cam-bbbbbb', configurationName: 'cam', capacity: 2, brokerProperties: {}, listsNode: true, remoteUsage: { 'cam-bbbbbb-0': 'C:cam-0:node-a' } });
+    expect(l.held()).toEqual([{ instance: 'cam-bbbbbb', slot: 'cam-bbbbbb-0', value: 'C:cam-0:node-a' }]);
+  });
+  it('survives a restart through the checkpoint file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'akri-ts-ckpt-'));
+    try {
+      const { l } = ledger(['offline']);
+      await l.claim('cam-aaaaaa', 'cam-aaaaaa-0', 'node-a');
+      await new NodeCheckpoint(dir, 'node-a', () => ({ ledger: l.view(), devices: [] })).save();
+      const restored = ledger().l;
+      const saved = new NodeCheckpoint(dir, 'node-a', () => ({ ledger: restored.view(), devices: [] })).load();
+      expect(saved).toBeDefined();
+      if (saved) restored.restore(saved.ledger);
+      expect(restored.held()).toEqual([{ instance: 'cam-aaaaaa', slot: 'cam-aaaaaa-0', value: 'node-a' }]);
+      expect(restored.pendingWrites).toBe(1);
+      expect(new NodeCheckpoint(dir, 'node-b', () => ({ ledger: restored.view(), devices: [] })).load()).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -6,7 +6,6 @@
 // replayed once it answers again (edge autonomy). All I/O is injected.
 import { heldBy, parseHolder } from './slot-usage.ts';
 import type { LedgerInstance } from './configuration-plugin-devices.ts';
-import type { HandlerDeviceSpec, HandlerMount } from '../../lib/discovery/handler.ts';
 
 export interface LedgerInstanceRecord {
   namespace: string;
@@ -20,17 +19,11 @@ export interface LedgerInstanceRecord {
   remoteUsage: Record<string, string>;
 }
 
-export interface DeviceExtras {
-  mounts: HandlerMount[];
-  deviceSpecs: HandlerDeviceSpec[];
-}
-
 export type WriteOutcome = 'written' | 'conflict' | 'gone' | 'offline';
 
 /** What the ledger persists in the node-local checkpoint. */
 export interface LedgerState {
   instances: LedgerInstanceRecord[];
-  extras: Record<string, DeviceExtras>;
   mine: Record<string, Record<string, string>>;
   pending: string[];
 }
@@ -41,7 +34,6 @@ export type Slots = Readonly<Record<string, string>>;
 /** The ledger as the checkpoint writes it, read in place rather than copied (a claim saves it). */
 export interface LedgerView {
   instances: Iterable<[string, LedgerInstanceRecord]>;
-  extras: Iterable<[string, DeviceExtras]>;
   mine: Iterable<[string, Slots]>;
   pending: Iterable<string>;
 }
@@ -52,6 +44,9 @@ export interface SlotLedgerOptions {
   write: (namespace: string, instance: string, usage: Record<string, string>) => Promise<WriteOutcome>;
   /** The usage of an Instance changed locally or remotely: plugins must send a new snapshot. */
   onChange: (instance: string) => void;
+  /** The set of Instances (or which of them list this node, under which Configuration) may have
+   * changed: only then can the set of plugins change. */
+  onShapeChange?: () => void;
   /** The state changed: save the checkpoint. Awaited before a claim is confirmed. */
   persist: () => Promise<void>;
   onLinkChange?: (online: boolean) => void;
@@ -70,7 +65,6 @@ export type ClaimResult = 'claimed' | 'repeated' | 'offline';
 
 export class SlotLedger {
   private readonly instances = new Map<string, LedgerInstanceRecord>();
-  private readonly extras = new Map<string, DeviceExtras>();
   /** This node's slots per Instance. Each map is replaced, never edited, so the checkpoint can
    * reuse the JSON of the ones a claim did not touch. */
   private readonly mine = new Map<string, Slots>();
@@ -80,7 +74,6 @@ export class SlotLedger {
   private readonly pending = new Set<string>();
   private lock: Promise<unknown> = Promise.resolve();
   private linkUp = true;
-  private shapeVersion = 0;
 
   constructor(private readonly o: SlotLedgerOptions) {}
 
@@ -88,36 +81,28 @@ export class SlotLedger {
     return this.linkUp;
   }
 
-  /** Changes whenever the set of Instances (or which of them list this node, under which
-   * Configuration) may have changed: only then can the set of plugins change. */
-  get shape(): number {
-    return this.shapeVersion;
-  }
-
   get pendingWrites(): number {
     return this.pending.size;
   }
 
   restore(state: LedgerState): void {
-    this.shapeVersion++;
     this.usageCache.clear();
     for (const r of state.instances) this.instances.set(r.name, r);
-    for (const [k, v] of Object.entries(state.extras)) this.extras.set(k, v);
     for (const [k, v] of Object.entries(state.mine)) this.mine.set(k, v);
     for (const p of state.pending) this.pending.add(p);
+    this.o.onShapeChange?.();
   }
 
   state(): LedgerState {
     return {
       instances: [...this.instances.values()],
-      extras: Object.fromEntries(this.extras),
       mine: Object.fromEntries(this.mine),
       pending: [...this.pending],
     };
   }
 
   view(): LedgerView {
-    return { instances: this.instances, extras: this.extras, mine: this.mine, pending: this.pending };
+    return { instances: this.instances, mine: this.mine, pending: this.pending };
   }
 
   get(instance: string): LedgerInstanceRecord | undefined {
@@ -128,17 +113,6 @@ export class SlotLedger {
     return [...this.instances.values()];
   }
 
-  deviceExtras(instance: string): DeviceExtras {
-    return this.extras.get(instance) ?? { mounts: [], deviceSpecs: [] };
-  }
-
-  setDeviceExtras(instance: string, extras: DeviceExtras): boolean {
-    const before = JSON.stringify(this.extras.get(instance));
-    if (before === JSON.stringify(extras)) return false;
-    this.extras.set(instance, extras);
-    return true;
-  }
-
   /**
    * The API server's view of an Instance arrived (watch event or apply response). Returns
    * whether anything this node serves changed: the echo of this node's own claim (the watch
@@ -147,7 +121,7 @@ export class SlotLedger {
   upsert(record: LedgerInstanceRecord): boolean {
     const before = this.instances.get(record.name);
     const usageBefore = before ? this.usage(record.name) : undefined;
-    if (!before || before.listsNode !== record.listsNode || before.configurationName !== record.configurationName) this.shapeVersion++;
+    const reshaped = !before || before.listsNode !== record.listsNode || before.configurationName !== record.configurationName;
     this.instances.set(record.name, record);
     this.usageCache.delete(record.name);
     // First sight with nothing local (e.g. restarted without a checkpoint): the slots the API
@@ -157,17 +131,17 @@ export class SlotLedger {
       if (adopted.length > 0) this.setMine(record.name, Object.fromEntries(adopted));
     }
     const changed = !before || !sameServedView(before, record) || !sameEntries(usageBefore ?? {}, this.usage(record.name));
+    if (reshaped) this.o.onShapeChange?.();
     if (changed) this.o.onChange(record.name);
     return changed;
   }
 
   remove(instance: string): void {
-    this.shapeVersion++;
     this.instances.delete(instance);
     this.mine.delete(instance);
     this.usageCache.delete(instance);
     this.pending.delete(instance);
-    this.extras.delete(instance);
+    this.o.onShapeChange?.();
     this.o.onChange(instance);
   }
 

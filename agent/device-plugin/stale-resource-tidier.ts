@@ -6,6 +6,7 @@ import { KubeApiError } from '../../lib/kube/raw-request.ts';
 import type { EventRecorder } from '../../lib/kube/event-recorder.ts';
 import type { Logger } from '../../lib/observability/logger.ts';
 import type { AgentApi } from '../kube/agent-api.ts';
+import { every, type Clock } from '../../lib/time/clock.ts';
 import { removalPatch, staleResources } from './stale-resources.ts';
 
 export interface StaleResourceTidierOptions {
@@ -13,7 +14,7 @@ export interface StaleResourceTidierOptions {
   api: AgentApi;
   events: EventRecorder;
   log: Logger;
-  now: () => number;
+  clock: Clock;
   graceMs: number;
   pollMs: number;
   /** The resources this agent's plugins serve right now. */
@@ -28,18 +29,18 @@ interface NodeStatus {
 
 export class StaleResourceTidier {
   private zeroSince = new Map<string, number>();
-  private timer: NodeJS.Timeout | undefined;
+  private stopPolling: (() => void) | undefined;
   private running = false;
 
   constructor(private readonly o: StaleResourceTidierOptions) {}
 
   start(): void {
-    this.timer ??= setInterval(() => void this.round(), this.o.pollMs);
+    this.stopPolling ??= every(this.o.clock, this.o.pollMs, () => this.round().then(() => undefined));
   }
 
   stop(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
+    this.stopPolling?.();
+    this.stopPolling = undefined;
   }
 
   /** One look at the Node; returns the resources removed. Never throws. */
@@ -49,7 +50,7 @@ export class StaleResourceTidier {
     try {
       const node = await this.o.api.request<NodeStatus>({ method: 'GET', path: `/api/v1/nodes/${this.o.node}` });
       const status = { capacity: node.status?.capacity ?? {}, allocatable: node.status?.allocatable ?? {} };
-      const decision = staleResources({ ...status, served: this.o.served(), zeroSince: this.zeroSince, now: this.o.now(), graceMs: this.o.graceMs });
+      const decision = staleResources({ ...status, served: this.o.served(), zeroSince: this.zeroSince, now: this.o.clock.now(), graceMs: this.o.graceMs });
       this.zeroSince = decision.zeroSince;
       if (decision.remove.length === 0) return [];
       await this.o.api.request({

@@ -2,7 +2,11 @@
 // handler, reopened with backoff when it drops. It keeps each endpoint's latest snapshot and
 // state and calls onChange() when either moves; deciding what that means for Instances is the
 // reconciler's job. A dropped stream forgets its snapshot; the grace period then protects
-// the Instances. A handler that is not registered is simply waited for: no polling.
+// the Instances. A handler that is not registered is simply waited for: no polling. As in
+// Akri, a registration that changes an endpoint (e.g. its `shared` flag) replaces the stream,
+// so the devices are named anew; and an endpoint that refuses MAX_FAILED_CONNECTS connects in
+// a row is dropped from the registry (Akri's handlers leave their socket file behind when
+// they exit), until the handler registers again.
 import { existsSync } from 'node:fs';
 import type { DiscoveredDevice, DiscoverRequest } from '../../lib/discovery/handler.ts';
 import { snapshotKey } from '../../lib/discovery/wire-convert.ts';
@@ -10,6 +14,8 @@ import type { Logger } from '../../lib/observability/logger.ts';
 import type { AgentMetrics } from '../observability/agent-metrics.ts';
 import type { HandlerEndpoint, HandlerRegistry } from '../handlers/handler-registry.ts';
 import { openDeviceStream, StreamFailure } from '../handlers/device-stream.ts';
+import { sleep } from '../../lib/time/sleep.ts';
+import type { Clock } from '../../lib/time/clock.ts';
 
 export type EndpointState = 'Connecting' | 'Streaming' | 'InvalidDetails' | 'Lost';
 
@@ -22,7 +28,11 @@ export interface EndpointView {
   error?: string;
 }
 
+/** Connects an endpoint may refuse in a row (none answered with a snapshot) before it is dropped. */
+export const MAX_FAILED_CONNECTS = 5;
+
 interface EndpointRun {
+  endpoint: HandlerEndpoint;
   view: EndpointView;
   abort: AbortController;
   wake: (() => void) | undefined;
@@ -38,6 +48,8 @@ export interface SessionOptions {
   log: Logger;
   onChange: () => void;
   maxBackoffMs?: number;
+  /** Times the backoff between attempts. */
+  clock: Clock;
 }
 
 export class DiscoverySession {
@@ -70,7 +82,8 @@ export class DiscoverySession {
     if (this.stopped) return;
     const current = new Map(this.o.registry.endpoints(this.o.handlerName).map((e) => [e.key, e]));
     for (const [key, run] of this.runs) {
-      if (!current.has(key)) {
+      const now = current.get(key);
+      if (!now || !sameEndpoint(now, run.endpoint)) {
         run.abort.abort();
         run.wake?.();
         this.runs.delete(key);
@@ -84,6 +97,7 @@ export class DiscoverySession {
         continue;
       }
       const run: EndpointRun = {
+        endpoint,
         view: { key, shared: endpoint.shared, state: 'Connecting', devices: undefined },
         abort: new AbortController(),
         wake: undefined,
@@ -98,6 +112,7 @@ export class DiscoverySession {
   private async loop(endpoint: HandlerEndpoint, run: EndpointRun): Promise<void> {
     const log = this.o.log.child({ handler: endpoint.name, endpoint: endpoint.key });
     let failures = 0;
+    let refused = 0;
     while (!run.abort.signal.aborted) {
       const opened = performance.now();
       let first = true;
@@ -109,6 +124,7 @@ export class DiscoverySession {
             this.o.metrics.discoveryResponseTime.observe({ configuration: this.o.configuration, discovery_handler_name: endpoint.name }, (performance.now() - opened) / 1000);
             first = false;
             failures = 0;
+            refused = 0;
           }
           const key = snapshotKey(devices);
           if (key === run.lastKey && run.view.state === 'Streaming') continue; // same snapshot again
@@ -130,21 +146,32 @@ export class DiscoverySession {
         this.o.onChange();
         // A UDS handler whose socket is gone has exited; it registers again when it returns.
         if (endpoint.kind === 'uds' && !existsSync(endpoint.path)) {
-          this.o.registry.remove(endpoint.name, endpoint.key);
+          this.o.registry.remove(endpoint);
+          return;
+        }
+        // One that keeps refusing connects has exited too, leaving its socket file behind.
+        refused = failure.unreachable ? refused + 1 : 0;
+        if (endpoint.kind !== 'embedded' && refused >= MAX_FAILED_CONNECTS) {
+          log.warn('handler endpoint dropped: it refused every connect', { attempts: refused });
+          this.o.registry.remove(endpoint);
           return;
         }
         // Rejected details will not become valid by retrying soon: wait long, or for a change.
         const max = this.o.maxBackoffMs ?? 30_000;
         const delay = failure.invalidDetails ? max : Math.min(max, 500 * 2 ** Math.min(failures - 1, 10));
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, delay);
-          run.wake = () => {
-            clearTimeout(t);
-            resolve();
-          };
-        });
+        const woken = new AbortController();
+        run.wake = () => woken.abort();
+        await sleep(delay, AbortSignal.any([run.abort.signal, woken.signal]), this.o.clock);
         run.wake = undefined;
       }
     }
   }
+}
+
+/** The same endpoint, as far as discovery goes: a registration that changes any of it is a new one. */
+function sameEndpoint(a: HandlerEndpoint, b: HandlerEndpoint): boolean {
+  if (a.kind !== b.kind || a.shared !== b.shared) return false;
+  if (a.kind === 'uds' && b.kind === 'uds') return a.path === b.path;
+  if (a.kind === 'network' && b.kind === 'network') return a.address === b.address;
+  return a.kind === 'embedded' && b.kind === 'embedded' && a.handler === b.handler;
 }

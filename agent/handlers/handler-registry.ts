@@ -20,8 +20,12 @@ export class HandlerRegistry extends EventEmitter<{ changed: [name: string] }> {
     this.emit('changed', endpoint.name);
   }
 
-  remove(name: string, key: string): void {
-    if (this.byName.get(name)?.delete(key)) this.emit('changed', name);
+  /** Drops this endpoint, unless its handler has registered again since (a newer object). */
+  remove(endpoint: HandlerEndpoint): void {
+    const endpoints = this.byName.get(endpoint.name);
+    if (endpoints?.get(endpoint.key) !== endpoint) return;
+    endpoints.delete(endpoint.key);
+    this.emit('changed', endpoint.name);
   }
 
   endpoints(name: string): HandlerEndpoint[] {

@@ -4,21 +4,25 @@ import { blake2b } from '@noble/hashes/blake2.js';
 import type { Instance } from '../../lib/crd/instance.ts';
 import type { DiscoveredDevice } from '../../lib/discovery/handler.ts';
 import { planInstances, type PlanInput } from './plan-instances.ts';
+import { discoveredDevices, type SnapshotEndpoint } from '../devices/discovered-devices.ts';
 
 const device = (id: string, properties: Record<string, string> = {}): DiscoveredDevice => ({ id, properties, mounts: [], deviceSpecs: [] });
 // Computed independently of lib/naming: BLAKE2b with a 3-byte digest.
 const hash = (s: string): string => Buffer.from(blake2b(new TextEncoder().encode(s), { dkLen: 3 })).toString('hex');
 
-function input(over: Partial<PlanInput>): PlanInput {
+/** The plan's input, with the devices as the reconciler makes them from endpoint snapshots. */
+function input(over: Partial<Omit<PlanInput, 'devices'>> & { endpoints?: SnapshotEndpoint[] }): PlanInput {
+  const { endpoints = [], ...rest } = over;
+  const configuration = rest.configuration ?? { name: 'cfg', capacity: 2, brokerProperties: {} };
   return {
     node: 'node-a',
-    configuration: { name: 'cfg', capacity: 2, brokerProperties: {} },
-    endpoints: [],
+    configuration,
+    devices: discoveredDevices(rest.node ?? 'node-a', { namespace: 'default', name: configuration.name }, endpoints),
     existing: [],
     missingSince: new Map(),
     now: 1_000_000,
     graceMs: 5000,
-    ...over,
+    ...rest,
   };
 }
 

@@ -1,21 +1,17 @@
-// The agent's core decision, with no I/O: given a Configuration, the latest snapshot of each
-// handler endpoint, the Instances that exist, and when each missing device was last seen,
+// The agent's core decision, with no I/O: given a Configuration, the devices its latest
+// snapshots hold (device-store records, each with its Instance name and hash), the Instances
+// that exist, and when each missing device was last seen,
 // which Instances this node must write or leave, and when to look again. A device that
 // vanished (or whose stream dropped) is only left after the grace period, so a flapping
 // device causes no writes at all.
-import type { DiscoveredDevice } from '../../lib/discovery/handler.ts';
 import type { Instance, InstanceSpec } from '../../lib/crd/instance.ts';
-import { cdiName, deviceHash, instanceName } from '../../lib/naming/instance-name.ts';
+import { cdiName } from '../../lib/naming/instance-name.ts';
+import type { StoredDevice } from '../devices/device-store.ts';
 
 export interface PlanConfiguration {
   name: string;
   capacity: number;
   brokerProperties: Record<string, string>;
-}
-
-export interface PlanEndpoint {
-  shared: boolean;
-  devices: DiscoveredDevice[] | undefined;
 }
 
 /** The spec fields this node writes (nodes is always [this node]). */
@@ -28,7 +24,8 @@ export type InstanceOp =
 export interface PlanInput {
   node: string;
   configuration: PlanConfiguration;
-  endpoints: PlanEndpoint[];
+  /** The devices this node's discovery reports now (discovered-devices.ts). */
+  devices: readonly StoredDevice[];
   /** This Configuration's Instances, as cached from the API server. */
   existing: Instance[];
   /** Instance name -> ms since epoch when this node first saw its device missing. */
@@ -39,6 +36,8 @@ export interface PlanInput {
 
 export interface Plan {
   ops: InstanceOp[];
+  /** What this node wants each Instance it sees a device for to be. */
+  desired: Map<string, DesiredSpec>;
   missingSince: Map<string, number>;
   /** Instances this node is in once the plan is carried out (including those in grace). */
   instanceCount: number;
@@ -46,22 +45,18 @@ export interface Plan {
   wakeAt: number | undefined;
 }
 
-export function desiredInstances(node: string, configuration: PlanConfiguration, endpoints: PlanEndpoint[]): Map<string, DesiredSpec> {
+export function desiredInstances(configuration: PlanConfiguration, devices: readonly StoredDevice[]): Map<string, DesiredSpec> {
   const desired = new Map<string, DesiredSpec>();
-  for (const endpoint of endpoints) {
-    for (const device of endpoint.devices ?? []) {
-      const hash = deviceHash(device.id, endpoint.shared, node);
-      const name = instanceName(configuration.name, hash);
-      if (desired.has(name)) continue; // the same device through two endpoints is one Instance
-      desired.set(name, {
-        configurationName: configuration.name,
-        cdiName: cdiName(configuration.name, hash),
-        capacity: configuration.capacity,
-        // Configuration brokerProperties override same-named device properties, as in Akri.
-        brokerProperties: { ...device.properties, ...configuration.brokerProperties },
-        shared: endpoint.shared,
-      });
-    }
+  for (const device of devices) {
+    if (desired.has(device.instance.name)) continue;
+    desired.set(device.instance.name, {
+      configurationName: configuration.name,
+      cdiName: cdiName(configuration.name, device.key),
+      capacity: configuration.capacity,
+      // Configuration brokerProperties override same-named device properties, as in Akri.
+      brokerProperties: { ...device.properties, ...configuration.brokerProperties },
+      shared: device.shared,
+    });
   }
   return desired;
 }
@@ -71,7 +66,8 @@ function sameMap(a: Record<string, string> | undefined, b: Record<string, string
   return ak.length === Object.keys(b).length && ak.every((k) => a?.[k] === b[k]);
 }
 
-function upToDate(node: string, existing: Instance, want: DesiredSpec): boolean {
+/** Whether the Instance's spec already is what this node wants (its finalizer aside). */
+export function upToDate(node: string, existing: Instance, want: DesiredSpec): boolean {
   const s = existing.spec;
   return (
     !existing.metadata.deletionTimestamp &&
@@ -84,13 +80,14 @@ function upToDate(node: string, existing: Instance, want: DesiredSpec): boolean 
   );
 }
 
-function involves(node: string, i: Instance): boolean {
+/** Whether this node is in the Instance or still holds it with its finalizer. */
+export function involves(node: string, i: Instance): boolean {
   return (i.spec.nodes ?? []).includes(node) || (i.metadata.finalizers ?? []).includes(node);
 }
 
 export function planInstances(input: PlanInput): Plan {
   const { node, now, graceMs } = input;
-  const desired = desiredInstances(node, input.configuration, input.endpoints);
+  const desired = desiredInstances(input.configuration, input.devices);
   const existingByName = new Map(input.existing.map((i) => [i.metadata.name ?? '', i]));
   const ops: InstanceOp[] = [];
   const missingSince = new Map<string, number>();
@@ -116,5 +113,5 @@ export function planInstances(input: PlanInput): Plan {
       wakeAt = Math.min(wakeAt ?? Infinity, since + graceMs);
     }
   }
-  return { ops, missingSince, instanceCount: desired.size + inGrace, wakeAt };
+  return { ops, desired, missingSince, instanceCount: desired.size + inGrace, wakeAt };
 }

@@ -19,8 +19,9 @@ export class AgentApi {
     return serverSideApply<T>(this.kc, path, object, fieldManager, force);
   }
 
-  countWatch(): void {
-    this.metrics.apiRequests.inc({ verb: 'WATCH' });
+  /** An informer's request: a list page counts as GET, each watch opened as WATCH. */
+  countInformerRequest(verb: 'list' | 'watch'): void {
+    this.metrics.apiRequests.inc({ verb: verb === 'list' ? 'GET' : 'WATCH' });
   }
 }
 

@@ -10,6 +10,8 @@ export class AgentMetrics {
   readonly discoveredDevices: Gauge<'configuration'>;
   /** Requests this agent made to the API server, by verb (WATCH counts each watch opened). */
   readonly apiRequests: Counter<'verb'>;
+  /** Reconciles of a Configuration key on this node, by result (ok, error). */
+  readonly reconciles: Counter<'result'>;
 
   constructor(readonly registry: Registry) {
     this.instanceCount = new Gauge({
@@ -42,6 +44,12 @@ export class AgentMetrics {
       name: 'akri_agent_api_requests_total',
       help: 'Requests made to the Kubernetes API server, by verb',
       labelNames: ['verb'],
+      registers: [registry],
+    });
+    this.reconciles = new Counter({
+      name: 'akri_agent_reconciles_total',
+      help: 'Reconciles of a Configuration on this node, by result',
+      labelNames: ['result'],
       registers: [registry],
     });
   }

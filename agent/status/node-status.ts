@@ -82,21 +82,24 @@ export function nodeStatus(i: NodeStatusInput): NodeDiscoveryStatus {
   };
 }
 
+/** JSON with keys in sorted order: the API server returns an object's keys sorted, not as written. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined);
+    return `{${entries
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
 function strip(s: NodeDiscoveryStatus): unknown {
   return { ...s, conditions: (s.conditions ?? []).map(({ lastTransitionTime: _t, ...c }) => c) };
 }
 
-/** JSON with object keys sorted: the API server returns stored objects with sorted keys. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
-  );
-}
-
-/**
- * True when the entry as stored (`a`, read back from the API server, whose keys come sorted) says
- * what `b` says, transition times aside. Comparing key order too made every change written twice.
- */
+/** Equal but for the conditions' lastTransitionTime, whichever order the keys come in. */
 export function sameNodeStatus(a: NodeDiscoveryStatus | undefined, b: NodeDiscoveryStatus): boolean {
   return a !== undefined && canonical(strip(a)) === canonical(strip(b));
 }

@@ -1,12 +1,16 @@
 // `akri-ts discover`: preview what a Configuration would find, before applying it. Runs the
 // handler in this process (no cluster, no agent) and prints devices, properties and names.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { format, parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { Logger } from '../../lib/observability/logger.ts';
+import { YAML_LIMITS, yamlShapeRefusal } from '../../lib/discovery/bounded-yaml.ts';
 import { createHandler, HANDLER_NAMES } from '../../discovery-handlers/registry.ts';
 import { discoverOnce, formatPreview } from './discover-once.ts';
+
+/** As `akri-ts validate`: no Configuration file comes near it. */
+const MAX_INPUT_BYTES = 1024 * 1024;
 
 const usage = `usage: akri-ts discover --handler <name> --details <file> [flags]
        akri-ts discover --config <configuration.yaml> [flags]
@@ -22,7 +26,8 @@ flags:
   --name <name>          Configuration name for the Instance names (default: from --config, else "preview")
   --node <name>          node name for devices only this node can reach (default: this host, ${hostname()})
   --property k=v         a discoveryProperty value; repeatable
-  --timeout <seconds>    give up if the handler reports nothing by then (default 30)
+  --timeout <seconds>    stop discovery after this long (default 30): the first round's devices found
+                         so far are shown, marked incomplete; nothing found is exit status 1
   --output text|json     text (default) or JSON for scripts
   -h, --help             this help
 
@@ -40,7 +45,10 @@ interface FromConfiguration {
 }
 
 function readConfiguration(text: string): FromConfiguration {
-  const doc = parseYaml(text) as { metadata?: { name?: string }; spec?: { discoveryHandler?: { name?: string; discoveryDetails?: string; discoveryProperties?: { name: string; value?: string }[] } } } | null;
+  // The same bounds as for any YAML from elsewhere (lib/discovery/bounded-yaml.ts).
+  const refusal = yamlShapeRefusal(text, 150_000);
+  if (refusal) throw new Error(`line ${refusal.line}: ${refusal.message}`);
+  const doc = parseYaml(text, { maxAliasCount: YAML_LIMITS.aliases, uniqueKeys: false }) as { metadata?: { name?: string }; spec?: { discoveryHandler?: { name?: string; discoveryDetails?: string; discoveryProperties?: { name: string; value?: string }[] } } } | null;
   const info = doc?.spec?.discoveryHandler;
   const properties: Record<string, Buffer | undefined> = {};
   for (const p of info?.discoveryProperties ?? []) properties[p.name] = p.value === undefined ? undefined : Buffer.from(p.value);
@@ -79,6 +87,9 @@ export async function main(argv: string[]): Promise<number> {
   };
   let from: FromConfiguration = { details: '', properties: {} };
   try {
+    for (const file of [v.config, v.details]) {
+      if (file && (await stat(file)).size > MAX_INPUT_BYTES) throw new Error(`larger than ${MAX_INPUT_BYTES} bytes`);
+    }
     if (v.config) from = readConfiguration(await readFile(v.config, 'utf8'));
     if (v.details) from.details = await readFile(v.details, 'utf8');
   } catch (err) {

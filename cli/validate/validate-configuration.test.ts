@@ -100,6 +100,13 @@ describe('akri-ts validate', () => {
       says: /opc\.tcp/,
     },
     {
+      name: 'a device allocation mode that does not exist',
+      yaml: configuration(`  discoveryHandler:\n    name: udev\n    discoveryDetails: "udevRules: ['KERNEL==\\"null\\"']"\n  deviceAllocation: Dra\n`),
+      field: 'spec.deviceAllocation',
+      line: 9,
+      says: /must be one of "DevicePlugin", "DRA", got "Dra"/,
+    },
+    {
       name: 'a name Kubernetes refuses',
       yaml: configuration(`  discoveryHandler:\n    name: debugEcho\n    discoveryDetails: "descriptions: [a]"\n`, 'Not_Valid'),
       field: 'metadata.name',
@@ -123,9 +130,65 @@ describe('akri-ts validate', () => {
     }
   });
 
+  it('accepts deviceAllocation: DRA (the akri-ts opt-in to Dynamic Resource Allocation)', async () => {
+    const report = await validateConfigurationText(
+      configuration(`  discoveryHandler:\n    name: udev\n    discoveryDetails: "udevRules: ['KERNEL==\\"null\\"']"\n  deviceAllocation: DRA\n`, 'dra'),
+    );
+    expect(report).toMatchObject({ configurations: ['dra'], problems: [] });
+  });
+
   it('skips Secrets and ConfigMaps in the same file', async () => {
     const text = `apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n---\n${configuration(`  discoveryHandler:\n    name: debugEcho\n    discoveryDetails: "descriptions: [a]"\n`, 'ok')}`;
     const report = await validateConfigurationText(text);
     expect(report).toMatchObject({ configurations: ['ok'], skipped: ['Secret s'], problems: [] });
   });
+
+  describe('files built to swamp it', () => {
+    const valid = configuration(`  discoveryHandler:\n    name: debugEcho\n    discoveryDetails: "descriptions: [a]"\n`, 'ok');
+
+    it('an alias bomb is a problem of its document, with the document\'s line, and the next document is still checked', async () => {
+      const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]', ...'bcdefghi'.split('').map((c, i) => `${c}: &${c} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(', ')}]`)].join('\n');
+      const report = await validateConfigurationText(`${valid}---\n${bomb}\n---\n${valid.replace('name: ok', 'name: ok2')}`);
+      expect(report.configurations).toEqual(['ok', 'ok2']);
+      expect(report.problems).toEqual([
+        { object: 'document 2', field: '(document)', line: 9, message: expect.stringMatching(/alias expansions \(a YAML alias bomb\?\)/) },
+      ]);
+    });
+
+    it('a chain of merge keys at the top level is refused the same way', async () => {
+      const chain = ['k0: &k0 {x0: 1}', ...Array.from({ length: 40 }, (_, i) => `k${i + 1}: &k${i + 1} {<<: [*k${i}, *k${i}], x${i + 1}: 1}`)].join('\n');
+      const report = await validateConfigurationText(chain);
+      expect(report.problems).toEqual([expect.objectContaining({ field: '(document)', line: 1, message: expect.stringMatching(/alias/) })]);
+    });
+
+    it('nesting past the limit is refused before the YAML is composed, naming the line', async () => {
+      for (const text of [`a:\n  b: ${'['.repeat(200)}`, `${valid}---\n${'- '.repeat(200)}x\n`, `x: ${'{a: '.repeat(5000)}`]) {
+        const report = await validateConfigurationText(text);
+        expect(report.problems).toEqual([expect.objectContaining({ field: '(file)', message: expect.stringMatching(/nests deeper than 128 levels/) })]);
+        expect(report.problems[0]?.line).toBeGreaterThanOrEqual(1);
+      }
+    });
+
+    it('a duplicate key is a YAML problem on the line of the repeat, as kubectl says', async () => {
+      const report = await validateConfigurationText(`${valid}  capacity: 2\n  capacity: 3\n`);
+      expect(report.problems).toEqual([
+        { object: 'document 1', field: '(document)', line: 10, message: 'not valid YAML: the key "capacity" appears twice in one mapping' },
+      ]);
+    });
+
+    it('lists at most 100 problems, then says how many more there were', async () => {
+      const fields = Array.from({ length: 250 }, (_, i) => `  unknown${i}: 1\n`).join('');
+      const report = await validateConfigurationText(`${valid}${fields}`);
+      expect(report.problems).toHaveLength(101);
+      expect(report.problems.at(-1)).toMatchObject({ field: '(file)', message: 'and 150 more problems; only the first 100 are listed' });
+      expect(report.problems.slice(0, 100).every((p) => p.field.startsWith('spec.unknown') && p.line > 0)).toBe(true);
+    });
+
+    it('every problem names a field, whole documents and whole files included', async () => {
+      const report = await validateConfigurationText('a: [unclosed\n---\n- just a list\n');
+      expect(report.problems.length).toBeGreaterThan(1);
+      for (const problem of report.problems) expect(problem.field).toMatch(/^\(document\)$|^\(file\)$|^[a-z]/);
+    });
+  });
 });
+

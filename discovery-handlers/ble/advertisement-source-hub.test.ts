@@ -4,6 +4,7 @@ import type { BleAdvertisement } from './advertisement.ts';
 import type { AdvertisementSource } from './advertisement-source.ts';
 import { AdvertisementSourceHub } from './advertisement-source-hub.ts';
 import type { BleTransport } from './details.ts';
+import { settle } from '../../test/support/fake-clock.ts';
 
 class CountingSource implements AdvertisementSource {
   emit: (advertisement: BleAdvertisement) => void = () => undefined;
@@ -100,7 +101,7 @@ describe('AdvertisementSourceHub', () => {
     CountingSource.holdStop = true;
     const leaving = a.leave();
     const next = subscribe(uart);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await settle();
     expect(created.map((source) => source.running)).toEqual([false, false]);
     CountingSource.holdStop = false;
     created[0]?.release();

@@ -10,6 +10,7 @@ import { matchesFilters } from './filter.ts';
 import { NobleAdvertisementSource } from './noble-source.ts';
 import { SeenTable } from './seen-table.ts';
 import { sameSnapshot } from './snapshot-equality.ts';
+import { sleep } from '../../lib/time/sleep.ts';
 
 export interface BleHandlerOptions {
   /** Opens one scan on a controller; discover() streams on the same controller share it. */
@@ -63,7 +64,7 @@ export class BleDiscoveryHandler implements DiscoveryHandler {
         wake?.();
       };
       await source.start(onAdvertisement, onFailure, scan.signal);
-      await pause(Math.min(this.firstSnapshotAfterMs, goneAfterMs), signal);
+      await sleep(Math.min(this.firstSnapshotAfterMs, goneAfterMs), signal);
       let last: DiscoveredDevice[] | undefined;
       while (!signal.aborted) {
         // A lost controller ends the stream with an error; the agent keeps the Instances and
@@ -75,21 +76,14 @@ export class BleDiscoveryHandler implements DiscoveryHandler {
           last = snapshot;
           yield snapshot;
         }
-        await pause(this.minSnapshotIntervalMs, signal);
+        await sleep(this.minSnapshotIntervalMs, signal);
         // Sleep until something is heard or the next device is due to go, whichever is first.
         const expiry = table.nextExpiryInMs(this.now());
-        await new Promise<void>((resolve) => {
-          const done = (): void => {
-            clearTimeout(timer);
-            wake = undefined;
-            signal.removeEventListener('abort', done);
-            resolve();
-          };
-          const timer = expiry === undefined ? undefined : setTimeout(done, expiry + 1);
-          wake = done;
-          signal.addEventListener('abort', done, { once: true });
-          if (signal.aborted || heardSinceSnapshot || failure) done();
-        });
+        const woken = new AbortController();
+        wake = () => woken.abort();
+        if (heardSinceSnapshot || failure) woken.abort();
+        await sleep(expiry === undefined ? undefined : expiry + 1, AbortSignal.any([signal, woken.signal]));
+        wake = undefined;
       }
     } finally {
       signal.removeEventListener('abort', stopScan);
@@ -97,18 +91,4 @@ export class BleDiscoveryHandler implements DiscoveryHandler {
       await source.stopped();
     }
   }
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

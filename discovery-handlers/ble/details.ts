@@ -1,13 +1,14 @@
 // Parses and validates the `ble` Configuration's discoveryDetails (YAML). Everything is checked
 // before the first scan so a bad Configuration fails once, loudly, naming the field, instead of
 // scanning with a silently ignored filter. Every number has a default and an upper bound.
-import { parse as parseYaml } from 'yaml';
 import { InvalidDiscoveryDetails } from '../../lib/discovery/handler.ts';
+import { readDetailsYaml } from '../../lib/discovery/details-yaml.ts';
+import { compileLocalNamePattern, LOCAL_NAME_LIMITS, type LocalNamePattern } from './local-name-pattern.ts';
 import { normaliseUuid } from './uuid.ts';
 
 export interface BleFilters {
-  /** Matched against the advertised local name; a device without a name never matches. */
-  localName?: RegExp;
+  /** Matched (RE2, linear time) against the advertised local name; a device without a name never matches. */
+  localName?: LocalNamePattern;
   /** Canonical 128-bit UUIDs; the device must advertise at least one of them. */
   serviceUuids?: string[];
   manufacturerId?: number;
@@ -31,7 +32,8 @@ export interface BleDetails {
 }
 
 export const BLE_LIMITS = {
-  localNamePatternLength: 256,
+  localNamePatternLength: LOCAL_NAME_LIMITS.patternLength,
+  localNameProgramSize: LOCAL_NAME_LIMITS.programSize,
   serviceUuids: 64,
   addresses: 1024,
   manufacturerDataPrefixBytes: 64,
@@ -79,23 +81,6 @@ function stringList(value: unknown, field: string, maxItems: number): string[] {
   });
 }
 
-// Nested quantifiers such as (a+)+ backtrack exponentially; reject the obvious shapes since the
-// pattern runs against every advertisement heard.
-const NESTED_QUANTIFIER = /\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\s*[+*{]/;
-
-function localNamePattern(value: unknown, field: string): RegExp {
-  if (typeof value !== 'string' || value === '') fail(field, 'expected a non-empty regular expression');
-  if (value.length > BLE_LIMITS.localNamePatternLength) {
-    fail(field, `at most ${BLE_LIMITS.localNamePatternLength} characters, got ${value.length}`);
-  }
-  if (NESTED_QUANTIFIER.test(value)) fail(field, 'nested quantifiers (like "(a+)+") are not allowed');
-  try {
-    return new RegExp(value, 'u');
-  } catch (error) {
-    return fail(field, `invalid regular expression: ${(error as Error).message}`);
-  }
-}
-
 function manufacturerId(value: unknown, field: string): number {
   if (typeof value === 'string' && /^0x[0-9a-f]{1,4}$/i.test(value.trim())) return Number.parseInt(value.trim(), 16);
   return integerIn(value, field, 0, 0xffff);
@@ -120,7 +105,7 @@ function parseFilters(value: unknown): BleFilters {
   if (!isFields(value)) fail('filters', 'expected a mapping');
   rejectUnknownKeys(value, FILTER_KEYS, 'filters');
   const filters: BleFilters = {};
-  if (value.localName !== undefined) filters.localName = localNamePattern(value.localName, 'filters.localName');
+  if (value.localName !== undefined) filters.localName = compileLocalNamePattern(value.localName, 'filters.localName');
   if (value.serviceUuids !== undefined) {
     filters.serviceUuids = stringList(value.serviceUuids, 'filters.serviceUuids', BLE_LIMITS.serviceUuids).map(
       (raw, index) => normaliseUuid(raw) ?? fail(`filters.serviceUuids[${index}]`, `not a Bluetooth UUID: ${JSON.stringify(raw)}`),
@@ -174,12 +159,7 @@ export function describeTransport(transport: BleTransport): string {
 
 /** Empty details mean: every advertiser heard on hci0, gone after 30 s of silence. */
 export function parseBleDetails(text: string): BleDetails {
-  let document: unknown;
-  try {
-    document = text.trim() === '' ? {} : parseYaml(text);
-  } catch (error) {
-    return fail('discoveryDetails', `not valid YAML: ${(error as Error).message}`);
-  }
+  let document = text.trim() === '' ? {} : readDetailsYaml(text);
   if (document === null || document === undefined) document = {};
   if (!isFields(document)) fail('discoveryDetails', 'expected a YAML mapping');
   rejectUnknownKeys(document, TOP_LEVEL_KEYS, '');

@@ -59,4 +59,17 @@ describe('BLE filters', () => {
   it('all filters must hold together', () => {
     expect(matches('filters: { localName: "^Thermo", addresses: ["c0:ff:ee:00:00:02"] }')).toBe(false);
   });
+
+  it('the local-name filter is RE2: patterns that backtrack in JavaScript answer at once', () => {
+    const hostileName = `${'a'.repeat(60)}!`;
+    for (const pattern of ['^(a|a)*$', '^([a-z]|[a-m])*$', '^(a+)+$', '(x+x+)+y']) {
+      const started = performance.now();
+      const matched = matches(`filters: { localName: ${JSON.stringify(pattern)} }`, { ...thermometer, localName: hostileName });
+      expect(matched).toBe(false);
+      // JavaScript's engine needs longer than the age of the universe for some of these.
+      expect(performance.now() - started).toBeLessThan(1000);
+    }
+    expect(matches('filters: { localName: "(?i)^thermo-\\\\d$" }')).toBe(true);
+  });
 });
+

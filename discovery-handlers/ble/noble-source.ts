@@ -5,6 +5,7 @@ import type { Noble, Peripheral } from '@stoprocent/noble';
 import type { BleAdvertisement } from './advertisement.ts';
 import type { AdvertisementSource } from './advertisement-source.ts';
 import { describeTransport, type BleTransport } from './details.ts';
+import { sleep } from '../../lib/time/sleep.ts';
 
 /** How long to wait for the controller to answer its init commands and report poweredOn. */
 const POWER_ON_TIMEOUT_MS = 10_000;
@@ -59,7 +60,7 @@ export class NobleAdvertisementSource implements AdvertisementSource {
       noble.removeListener('discover', onDiscover);
       noble.removeListener('stateChange', onStateChange);
       try {
-        await Promise.race([noble.stopScanningAsync(), new Promise((resolve) => setTimeout(resolve, 1000))]);
+        await Promise.race([noble.stopScanningAsync(), sleep(1000)]);
       } catch {
         // The controller may already be gone; stopping the bindings below still frees it.
       }

@@ -1,7 +1,7 @@
 // The debugEcho discovery handler (Akri's test handler): every entry of `descriptions` in the
 // discoveryDetails is one device with id = description and the property DEBUG_ECHO_DESCRIPTION.
 // Devices that the availability switch marks offline are left out of the snapshot.
-import { parse } from 'yaml';
+import { readDetailsYaml } from '../../lib/discovery/details-yaml.ts';
 import { InvalidDiscoveryDetails, type DiscoveredDevice, type DiscoverRequest, type DiscoveryHandler } from '../../lib/discovery/handler.ts';
 import { DebugEchoAvailability } from './availability.ts';
 
@@ -17,12 +17,7 @@ export interface DebugEchoOptions {
 }
 
 export function parseDebugEchoDetails(details: string): string[] {
-  let parsed: unknown;
-  try {
-    parsed = parse(details);
-  } catch (err) {
-    throw new InvalidDiscoveryDetails(`not valid YAML: ${(err as Error).message.split('\n')[0]}`);
-  }
+  const parsed = readDetailsYaml(details);
   if (typeof parsed !== 'object' || parsed === null || !('descriptions' in parsed)) {
     throw new InvalidDiscoveryDetails('expected a map with a "descriptions" list', 'descriptions');
   }

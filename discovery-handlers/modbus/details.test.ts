@@ -21,7 +21,7 @@ describe('Modbus discoveryDetails', () => {
     expect(d.rtu).toBeUndefined();
     expect(d.deviceIdentification).toBe(true);
     expect(d.probeRegister).toEqual({ functionCode: 3, address: 0 });
-    expect(d.limits).toEqual({ concurrency: 32, connectTimeoutMs: 1000, requestTimeoutMs: 500, targetTimeoutMs: 15000, maxProbes: 4096 });
+    expect(d.limits).toEqual({ concurrency: 32, connectTimeoutMs: 1000, requestTimeoutMs: 500, targetTimeoutMs: 15000, roundTimeoutMs: 120000, maxProbes: 4096 });
     expect(d.discoveryIntervalSecs).toBe(30);
   });
 

@@ -2,8 +2,8 @@
 // Every option has a default and an upper bound, and a configuration past a bound is refused
 // (InvalidDiscoveryDetails naming the field) rather than silently trimmed: a /24 times 247 unit
 // ids is 62,738 probes, which would flood a plant network every interval.
-import { parse as parseYaml } from 'yaml';
 import { InvalidDiscoveryDetails } from '../../lib/discovery/handler.ts';
+import { readDetailsYaml } from '../../lib/discovery/details-yaml.ts';
 import { HostSpecError, expandHosts } from './cidr.ts';
 import { FC_READ_HOLDING_REGISTERS, FC_READ_INPUT_REGISTERS } from './pdu.ts';
 import { UnitIdError, parseUnitIds } from './unit-ids.ts';
@@ -49,6 +49,8 @@ export interface ScanLimits {
   targetTimeoutMs: number;
   /** Upper bound on requests one round may plan (targets x unit ids). */
   maxProbes: number;
+  /** One round ends after this; targets not scanned keep their devices and go first next round. */
+  roundTimeoutMs: number;
 }
 
 export interface ModbusDiscoveryDetails {
@@ -74,6 +76,7 @@ export const BOUNDS = {
   connectTimeoutMs: { default: 1000, min: 10, max: 10_000 },
   requestTimeoutMs: { default: 500, min: 10, max: 10_000 },
   targetTimeoutMs: { default: 15_000, min: 100, max: 120_000 },
+  roundTimeoutMs: { default: 120_000, min: 1000, max: 3_600_000 },
   discoveryIntervalSecs: { default: 30, min: 1, max: 3600 },
   baudRate: { default: 9600, min: 300, max: 921_600 },
 } as const;
@@ -205,25 +208,21 @@ function parseProbeRegister(value: unknown): ProbeRegister | null {
 }
 
 export function parseModbusDetails(text: string): ModbusDiscoveryDetails {
-  let doc: unknown;
-  try {
-    doc = parseYaml(text);
-  } catch (err) {
-    throw new InvalidDiscoveryDetails(`not valid YAML: ${err instanceof Error ? err.message : String(err)}`);
-  }
+  const doc = readDetailsYaml(text);
   if (doc === null || doc === undefined) fail('', 'names no targets: give tcp and/or rtu');
   const top = object(doc, '', ['tcp', 'rtu', 'deviceIdentification', 'probeRegister', 'filters', 'limits', 'discoveryIntervalSecs']);
   const tcp = top.tcp === undefined || top.tcp === null ? undefined : parseTcp(top.tcp);
   const rtu = top.rtu === undefined || top.rtu === null ? undefined : parseRtu(top.rtu);
   if (!tcp && !rtu) fail('tcp', 'names no targets: give tcp and/or rtu');
 
-  const l = top.limits === undefined || top.limits === null ? {} : object(top.limits, 'limits', ['concurrency', 'connectTimeoutMs', 'requestTimeoutMs', 'targetTimeoutMs', 'maxProbes']);
+  const l = top.limits === undefined || top.limits === null ? {} : object(top.limits, 'limits', ['concurrency', 'connectTimeoutMs', 'requestTimeoutMs', 'targetTimeoutMs', 'maxProbes', 'roundTimeoutMs']);
   const limits: ScanLimits = {
     concurrency: integer(l.concurrency, 'limits.concurrency', BOUNDS.concurrency),
     connectTimeoutMs: integer(l.connectTimeoutMs, 'limits.connectTimeoutMs', BOUNDS.connectTimeoutMs),
     requestTimeoutMs: integer(l.requestTimeoutMs, 'limits.requestTimeoutMs', BOUNDS.requestTimeoutMs),
     targetTimeoutMs: integer(l.targetTimeoutMs, 'limits.targetTimeoutMs', BOUNDS.targetTimeoutMs),
     maxProbes: integer(l.maxProbes, 'limits.maxProbes', { default: BOUNDS.maxProbesDefault, min: 1, max: BOUNDS.maxProbesLimit }),
+    roundTimeoutMs: integer(l.roundTimeoutMs, 'limits.roundTimeoutMs', BOUNDS.roundTimeoutMs),
   };
   if (tcp) {
     const probes = tcp.hosts.length * tcp.ports.length * tcp.unitIds.length;

@@ -18,6 +18,7 @@ import { parseModbusDetails } from './details.ts';
 import { ModbusDiscoveryHandler, type ModbusTransport } from './handler.ts';
 import { realLinks, scanOnce, withBusyLinesCarriedOver } from './scan.ts';
 import { openSerialLine } from './serial-port.ts';
+import { discoverOnce } from '../../cli/discover/discover-once.ts';
 
 const HOST = '127.0.0.1';
 const dir = mkdtempSync(join(tmpdir(), 'akri-ts-modbus-peers-'));
@@ -28,19 +29,15 @@ function track(p: ManagedProcess): ManagedProcess {
   return p;
 }
 
-/** Runs discovery until the first snapshot, then aborts; also reports how long that took. */
+/**
+ * The first round's devices, as `akri-ts discover` shows them (units are reported as they are
+ * found, so the first snapshot may hold only some), and how long the round took.
+ */
 async function firstSnapshot(transport: ModbusTransport, details: string): Promise<{ devices: DiscoveredDevice[]; seconds: number }> {
   const handler = new ModbusDiscoveryHandler({ transport, log: new Logger({}, 'warn', new MemorySink()) });
-  const controller = new AbortController();
-  const started = performance.now();
-  try {
-    for await (const devices of handler.discover({ details, properties: {} }, controller.signal)) {
-      return { devices, seconds: (performance.now() - started) / 1000 };
-    }
-  } finally {
-    controller.abort();
-  }
-  throw new Error('discovery ended without a snapshot');
+  const preview = await discoverOnce(handler, { details, properties: {}, node: 'test-node', configuration: 'test', timeoutMs: 60_000 });
+  if (!preview.complete) throw new Error('the first round did not finish');
+  return { devices: preview.devices.map(({ instance: _instance, ...device }) => device), seconds: preview.seconds };
 }
 
 const ports = { acme: 0, other: 0, mute: 0 };

@@ -1,6 +1,7 @@
 // A Modbus RTU master on one serial line. The line is a bus: one request at a time, and every
 // unit hears every frame, so before each request we drop stray bytes (a late answer from the
 // previous, timed-out unit) and wait the 3.5-character silence that delimits RTU frames.
+import { sleep } from '../../lib/time/sleep.ts';
 import { FramingError, LinkClosed, RequestTimeout, type ModbusLink } from './link.ts';
 import { decodeRtuResponse, encodeRtu } from './rtu-frame.ts';
 import { openSerialLine, type SerialLine, type SerialLineOptions } from './serial-port.ts';
@@ -44,7 +45,7 @@ export class RtuLink implements ModbusLink {
   async request(unitId: number, pdu: Buffer, timeoutMs: number): Promise<Buffer> {
     if (this.closedBecause !== undefined) throw new LinkClosed(this.closedBecause);
     if (this.pending) throw new Error('RtuLink: one request at a time');
-    await new Promise((r) => setTimeout(r, this.silenceMs));
+    await sleep(this.silenceMs);
     this.received = Buffer.alloc(0);
     return new Promise<Buffer>((resolve, reject) => {
       const timer = setTimeout(() => {

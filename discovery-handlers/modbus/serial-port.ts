@@ -1,7 +1,7 @@
-// Opens a serial line with the `serialport` package that modbus-serial ships with (resolved
-// from modbus-serial's own folder, so we use exactly the copy our declared dependency brings
-// and declare no second one). Only the handful of members the RTU link uses are typed here.
-import { createRequire } from 'node:module';
+// Opens a serial line with `serialport`, declared as our own dependency at the version
+// modbus-serial uses (one copy). The RTU link reads and writes raw frames itself, so it needs
+// only the handful of members typed here, which also lets tests pass a pty in its place.
+import { SerialPort } from 'serialport';
 
 export interface SerialLineOptions {
   path: string;
@@ -21,21 +21,7 @@ export interface SerialLine {
   on(event: 'close', listener: () => void): this;
 }
 
-type SerialPortConstructor = new (options: SerialLineOptions & { autoOpen: boolean }) => SerialLine;
-
-let constructorCache: SerialPortConstructor | undefined;
-
-function serialPortConstructor(): SerialPortConstructor {
-  if (!constructorCache) {
-    const fromModbusSerial = createRequire(createRequire(import.meta.url).resolve('modbus-serial'));
-    const mod = fromModbusSerial('serialport') as { SerialPort: SerialPortConstructor };
-    constructorCache = mod.SerialPort;
-  }
-  return constructorCache;
-}
-
 export function openSerialLine(options: SerialLineOptions): Promise<SerialLine> {
-  const SerialPort = serialPortConstructor();
   const line = new SerialPort({ ...options, autoOpen: false });
   return new Promise((resolve, reject) => {
     line.open((err) => (err ? reject(err) : resolve(line)));

@@ -1,9 +1,13 @@
-// Turns one announced camera endpoint (service URL + uuid) into a device, or into a reason
-// it is not one: Akri's filter order (uuid, liveness, IP/MAC query, ipAddresses,
-// macAddresses) plus our RTSP URI. Every failure becomes a CameraProblem with a kind.
+// Turns one announced camera endpoint (service URL + uuid + the address that announced it)
+// into a device, or into a reason it is not one: Akri's filter order (uuid, liveness, IP/MAC
+// query, ipAddresses, macAddresses) plus our RTSP URI. Every failure becomes a CameraProblem
+// with a kind. Credentials go only where credential-policy.ts allows; elsewhere the call is
+// made without them and the refusal is a problem of kind "credentials-withheld".
 import type { DiscoveredDevice } from '../../lib/discovery/handler.ts';
-import type { CredentialStore } from './credential-store.ts';
+import type { Credential, CredentialStore } from './credential-store.ts';
+import { normaliseMac } from '../../lib/discovery/address-syntax.ts';
 import { passesFilterOnValue, shouldInclude } from '../../lib/discovery/filter-list.ts';
+import { mayReceiveCredentials, type CredentialPolicy } from './credential-policy.ts';
 import {
   getFirstRtspUri,
   getNetworkInterfaces,
@@ -25,7 +29,7 @@ export interface CameraProblem {
   serviceUrl: string;
   uuid: string;
   step: 'liveness' | 'network-interfaces' | 'stream-uri';
-  kind: SoapFailureKind | 'invalid-response';
+  kind: SoapFailureKind | 'invalid-response' | 'credentials-withheld';
   message: string;
 }
 
@@ -39,14 +43,34 @@ export function problemOf(serviceUrl: string, uuid: string, step: CameraProblem[
   return { serviceUrl, uuid, step, kind: 'invalid-response', message: error instanceof Error ? error.message : String(error) };
 }
 
+export interface AnnouncedCamera {
+  serviceUrl: string;
+  uuid: string;
+  /** The source address of the ProbeMatch or Hello that named this service URL. */
+  responder: string;
+}
+
 export async function inspectCamera(
-  camera: { serviceUrl: string; uuid: string },
+  camera: AnnouncedCamera,
   details: OnvifDiscoveryDetails,
   credentials: CredentialStore,
+  policy: CredentialPolicy,
   options: CameraCallOptions,
 ): Promise<InspectionResult> {
   const { serviceUrl, uuid } = camera;
   const problems: CameraProblem[] = [];
+  const withheldFrom = new Set<string>();
+  const credentialFor = (url: string, step: CameraProblem['step']): Credential | undefined => {
+    const credential = credentials.get(uuid);
+    if (!credential) return undefined;
+    const decision = mayReceiveCredentials(url, camera.responder, policy);
+    if (decision.send) return credential;
+    if (!withheldFrom.has(url)) {
+      withheldFrom.add(url);
+      problems.push({ serviceUrl, uuid, step, kind: 'credentials-withheld', message: `credentials not sent to ${url}: ${decision.reason}` });
+    }
+    return undefined;
+  };
   if (!shouldInclude(details.uuids, uuid, true)) return { outcome: 'filtered', reason: 'uuids', problems };
 
   let clockOffsetMs: number;
@@ -57,15 +81,15 @@ export async function inspectCamera(
     return { outcome: 'unreachable', problems };
   }
 
-  const credential = credentials.get(uuid);
   let ipAndMac: IpAndMac | undefined;
   try {
-    ipAndMac = await getNetworkInterfaces(serviceUrl, credential, clockOffsetMs, options);
+    ipAndMac = await getNetworkInterfaces(serviceUrl, credentialFor(serviceUrl, 'network-interfaces'), clockOffsetMs, options);
   } catch (error) {
     problems.push(problemOf(serviceUrl, uuid, 'network-interfaces', error));
   }
   if (!passesFilterOnValue(details.ipAddresses, ipAndMac?.ip)) return { outcome: 'filtered', reason: 'ipAddresses', problems };
-  if (!passesFilterOnValue(details.macAddresses, ipAndMac?.mac)) return { outcome: 'filtered', reason: 'macAddresses', problems };
+  const mac = ipAndMac ? normaliseMac(ipAndMac.mac) : undefined;
+  if (!passesFilterOnValue(details.macAddresses, mac)) return { outcome: 'filtered', reason: 'macAddresses', problems };
 
   const properties: Record<string, string> = {
     [ONVIF_DEVICE_SERVICE_URL]: serviceUrl,
@@ -76,7 +100,7 @@ export async function inspectCamera(
     properties[ONVIF_DEVICE_MAC_ADDRESS] = ipAndMac.mac;
   }
   try {
-    const rtsp = await getFirstRtspUri(serviceUrl, credential, clockOffsetMs, options);
+    const rtsp = await getFirstRtspUri(serviceUrl, (url) => credentialFor(url, 'stream-uri'), clockOffsetMs, options);
     if (rtsp) properties[ONVIF_DEVICE_RTSP_URL] = rtsp;
   } catch (error) {
     problems.push(problemOf(serviceUrl, uuid, 'stream-uri', error));

@@ -12,6 +12,8 @@ const REASONS: Record<CameraProblem['kind'], string> = {
   unauthorized: 'OnvifCameraUnauthorized',
   http: 'OnvifCameraHttpError',
   network: 'OnvifCameraUnreachable',
+  tls: 'OnvifCameraCertificateRejected',
+  'credentials-withheld': 'OnvifCredentialsWithheld',
   aborted: 'OnvifCameraAborted',
   'invalid-response': 'OnvifCameraInvalidResponse',
 };

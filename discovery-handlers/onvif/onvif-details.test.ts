@@ -15,6 +15,10 @@ describe('onvif discoveryDetails', () => {
         unicastAddresses: [],
         requestTimeoutSeconds: 3,
         maxConcurrentQueries: 8,
+        roundTimeoutSeconds: 30,
+        maxEndpointsPerResponder: 16,
+        maxXAddrsPerEndpoint: 4,
+        verifyCertificates: false,
       });
     }
   });
@@ -43,8 +47,32 @@ describe('onvif discoveryDetails', () => {
       ['scope: {items: []}', /scope: unknown field/],
       ['[1, 2]', /expected a mapping/],
       ['{a: [', /not valid YAML or JSON/],
+      ['ipAddresses: {items: ["10.0.0.1", "999.1.1.1"]}', /ipAddresses\.items\[1\]: expected an IPv4 or IPv6 address, got "999\.1\.1\.1"/],
+      ['ipAddresses: {items: ["not an ip"]}', /ipAddresses\.items\[0\]: expected an IPv4 or IPv6 address/],
+      ['ipAddresses: {items: ["10.0.0.0/24"]}', /ipAddresses\.items\[0\]/],
+      ['macAddresses: {items: ["aa:bb:cc:dd:ee"]}', /macAddresses\.items\[0\]: expected a MAC address/],
+      ['macAddresses: {items: ["aa:bb-cc:dd:ee:ff"]}', /macAddresses\.items\[0\]/],
+      ['credentialCidrs: ["10.1.0.0/33"]', /credentialCidrs\[0\]: bad prefix length/],
+      ['credentialCidrs: ["cameras.local/24"]', /credentialCidrs\[0\]: expected a CIDR range/],
+      ['credentialCidrs: "10.0.0.0/8"', /credentialCidrs: expected a list of strings/],
+      ['verifyCertificates: "yes"', /verifyCertificates: expected true or false/],
+      ['roundTimeoutSeconds: 0.5', /roundTimeoutSeconds: expected a value from 1 to 600/],
+      ['{roundTimeoutSeconds: 2, discoveryTimeoutSeconds: 5}', /roundTimeoutSeconds: must be longer than discoveryTimeoutSeconds/],
+      ['maxEndpointsPerResponder: 0', /maxEndpointsPerResponder: expected a value from 1 to 1024/],
+      ['maxXAddrsPerEndpoint: 17', /maxXAddrsPerEndpoint: expected a value from 1 to 16/],
     ];
     for (const [text, message] of cases) expect(() => parseOnvifDetails(text), text).toThrow(message);
+  });
+
+  it('accepts IPv4 and IPv6 addresses and MACs with either separator, comparing MACs in one form', () => {
+    const details = parseOnvifDetails(
+      'ipAddresses: {items: ["10.0.0.1", "fd00::7"]}\nmacAddresses: {items: ["AA-BB-CC-DD-EE-01", "aa:bb:cc:dd:ee:02"]}\ncredentialCidrs: ["10.1.0.0/16", "fd00::/8", "192.168.7.9"]',
+    );
+    expect(details.ipAddresses?.items).toEqual(['10.0.0.1', 'fd00::7']);
+    expect(details.macAddresses?.items).toEqual(['aa:bb:cc:dd:ee:01', 'aa:bb:cc:dd:ee:02']);
+    const contains = details.credentialCidrs?.contains ?? (() => false);
+    expect(['10.1.200.3', 'fd00::1', '192.168.7.9'].map(contains)).toEqual([true, true, true]);
+    expect(['10.2.0.1', '192.168.7.10', 'fe80::1', 'not-an-ip'].map(contains)).toEqual([false, false, false, false]);
   });
 
   it('expands unicast CIDRs without network and broadcast addresses, and dedups hosts', () => {

@@ -1,6 +1,8 @@
 // The onvif handler's discoveryDetails: Akri's fields (uuids, ipAddresses, macAddresses,
-// scopes, discoveryTimeoutSeconds) with Akri's defaults, plus ours, each bounded.
+// scopes, discoveryTimeoutSeconds) with Akri's defaults, plus ours, each bounded. Address
+// filters are checked for being addresses: an item that can never match is a mistake.
 import { InvalidDiscoveryDetails } from '../../lib/discovery/handler.ts';
+import { cidr, cidrMatcher, ipAddress, macAddress } from '../../lib/discovery/address-syntax.ts';
 import {
   boundedNumber,
   optionalBoolean,
@@ -29,9 +31,29 @@ export interface OnvifDiscoveryDetails {
   requestTimeoutSeconds: number;
   /** Cameras queried at once. */
   maxConcurrentQueries: number;
+  /** One poll (probe window, liveness checks, inspections) ends after this, whatever is left. */
+  roundTimeoutSeconds: number;
+  /** Endpoints (uuids) kept from one responding address per probe; the rest are dropped. */
+  maxEndpointsPerResponder: number;
+  /** XAddrs kept per endpoint. */
+  maxXAddrsPerEndpoint: number;
+  /**
+   * Where credentials may go, beyond the default rule (only to an XAddr whose host is the
+   * address that answered the probe): undefined = anywhere that rule allows.
+   */
+  credentialCidrs?: { ranges: string[]; contains: (address: string) => boolean };
+  /** Verify https cameras' certificates, and never send credentials over plain http. */
+  verifyCertificates: boolean;
 }
 
-const KNOWN = [
+export const ONVIF_BOUNDS = {
+  roundTimeoutSeconds: { default: 30, min: 1, max: 600 },
+  maxEndpointsPerResponder: { default: 16, min: 1, max: 1024, integer: true },
+  maxXAddrsPerEndpoint: { default: 4, min: 1, max: 16, integer: true },
+  credentialCidrs: 256,
+} as const;
+
+export const ONVIF_DETAIL_FIELDS = [
   'uuids',
   'ipAddresses',
   'macAddresses',
@@ -42,12 +64,17 @@ const KNOWN = [
   'unicastTargets',
   'requestTimeoutSeconds',
   'maxConcurrentQueries',
+  'roundTimeoutSeconds',
+  'maxEndpointsPerResponder',
+  'maxXAddrsPerEndpoint',
+  'credentialCidrs',
+  'verifyCertificates',
 ] as const;
 
 export function parseOnvifDetails(details: string): OnvifDiscoveryDetails {
   // Akri's own tests use "{}" for all defaults; an empty string means the same here.
   const doc = parseDetailsDocument(details, true);
-  rejectUnknownFields(doc, KNOWN);
+  rejectUnknownFields(doc, ONVIF_DETAIL_FIELDS);
   const parsed: OnvifDiscoveryDetails = {
     discoveryTimeoutSeconds: boundedNumber(doc.discoveryTimeoutSeconds, 'discoveryTimeoutSeconds', {
       default: 1,
@@ -72,10 +99,33 @@ export function parseOnvifDetails(details: string): OnvifDiscoveryDetails {
       max: 64,
       integer: true,
     }),
+    roundTimeoutSeconds: boundedNumber(doc.roundTimeoutSeconds, 'roundTimeoutSeconds', ONVIF_BOUNDS.roundTimeoutSeconds),
+    maxEndpointsPerResponder: boundedNumber(doc.maxEndpointsPerResponder, 'maxEndpointsPerResponder', ONVIF_BOUNDS.maxEndpointsPerResponder),
+    maxXAddrsPerEndpoint: boundedNumber(doc.maxXAddrsPerEndpoint, 'maxXAddrsPerEndpoint', ONVIF_BOUNDS.maxXAddrsPerEndpoint),
+    verifyCertificates: optionalBoolean(doc.verifyCertificates, 'verifyCertificates', false),
   };
+  if (parsed.roundTimeoutSeconds <= parsed.discoveryTimeoutSeconds) {
+    throw new InvalidDiscoveryDetails(
+      `must be longer than discoveryTimeoutSeconds (${parsed.discoveryTimeoutSeconds}): the probe window is part of the round`,
+      'roundTimeoutSeconds',
+    );
+  }
   for (const field of ['uuids', 'ipAddresses', 'macAddresses', 'scopes'] as const) {
     const filter = parseFilterList(doc[field], field);
     if (filter) parsed[field] = filter;
+  }
+  if (parsed.ipAddresses) {
+    const filter = parsed.ipAddresses;
+    filter.items = filter.items.map((item, i) => ipAddress(item, `ipAddresses.items[${i}]`));
+  }
+  if (parsed.macAddresses) {
+    const filter = parsed.macAddresses;
+    filter.items = filter.items.map((item, i) => macAddress(item, `macAddresses.items[${i}]`));
+  }
+  if (doc.credentialCidrs !== undefined && doc.credentialCidrs !== null) {
+    const ranges = stringList(doc.credentialCidrs, 'credentialCidrs', [], ONVIF_BOUNDS.credentialCidrs);
+    const parsedRanges = ranges.map((range, i) => cidr(range, `credentialCidrs[${i}]`));
+    parsed.credentialCidrs = { ranges, contains: cidrMatcher(parsedRanges) };
   }
   if (!parsed.multicast && parsed.unicastAddresses.length === 0) {
     throw new InvalidDiscoveryDetails('with multicast off, list at least one unicast target', 'unicastTargets');

@@ -9,7 +9,12 @@ export interface CameraCallOptions {
   timeoutMs: number;
   maxResponseBytes: number;
   signal?: AbortSignal;
+  verifyCertificates?: boolean;
+  caCertificates?: string;
 }
+
+/** The credential to sign a request to `url` with, or undefined to send none (policy says no). */
+export type CredentialFor = (url: string) => Credential | undefined;
 
 export interface IpAndMac {
   ip: string;
@@ -63,15 +68,18 @@ export async function getNetworkInterfaces(
   return chosen;
 }
 
-/** The first media profile's RTSP URI, or undefined when the camera has no media service. */
+/**
+ * The first media profile's RTSP URI, or undefined when the camera has no media service. The
+ * media service's URL comes from the camera's answer, so the credential is asked for per URL.
+ */
 export async function getFirstRtspUri(
   serviceUrl: string,
-  credential: Credential | undefined,
+  credentialFor: CredentialFor,
   clockOffsetMs: number,
   options: CameraCallOptions,
 ): Promise<string | undefined> {
   const call = (url: string, body: string): Promise<XmlElement> =>
-    soapCall(url, body, soapOptions(options, credential, clockOffsetMs));
+    soapCall(url, body, soapOptions(options, credentialFor(url), clockOffsetMs));
   const capabilities = await call(
     serviceUrl,
     '<tds:GetCapabilities><tds:Category>Media</tds:Category></tds:GetCapabilities>',

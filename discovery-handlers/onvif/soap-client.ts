@@ -1,14 +1,17 @@
 // A bounded SOAP 1.2 client for camera services: one POST, a hard deadline covering connect,
 // headers and body (so a peer that accepts and never answers costs one timer), a cap on the
 // response size, the bounded XML reader, SOAP faults turned into typed errors, and
-// WS-UsernameToken digest auth. It never puts a password in an error or a log line.
+// WS-UsernameToken digest auth. It never puts a password in an error or a log line. An https
+// camera's certificate is verified when the Configuration asks for it (verifyCertificates),
+// against the system's CAs plus any the Configuration supplies; a failure is kind "tls".
 import { createHash, randomBytes } from 'node:crypto';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { rootCertificates } from 'node:tls';
 import { childPath, parseXml, textOf, XmlRejected, type XmlElement } from './bounded-xml.ts';
 import type { Credential } from './credential-store.ts';
 
-export type SoapFailureKind = 'timeout' | 'too-large' | 'malformed' | 'fault' | 'unauthorized' | 'http' | 'network' | 'aborted';
+export type SoapFailureKind = 'timeout' | 'too-large' | 'malformed' | 'fault' | 'unauthorized' | 'http' | 'network' | 'tls' | 'aborted';
 
 export class SoapFailure extends Error {
   constructor(
@@ -28,6 +31,10 @@ export interface SoapCallOptions {
   /** Camera clock minus ours, so the token's Created falls inside the camera's window. */
   clockOffsetMs?: number;
   signal?: AbortSignal;
+  /** Verify an https camera's certificate (and its name) instead of accepting any. */
+  verifyCertificates?: boolean;
+  /** Extra trusted CAs (PEM), for cameras whose certificates a private CA signed. */
+  caCertificates?: string;
 }
 
 export const DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024;
@@ -146,8 +153,11 @@ function post(url: string, payload: Buffer, options: SoapCallOptions): Promise<{
       {
         method: 'POST',
         headers: { 'content-type': 'application/soap+xml; charset=utf-8', 'content-length': payload.length },
-        // Cameras commonly use self-signed certificates; the device is identified by WS-Discovery.
-        rejectUnauthorized: false,
+        // Cameras commonly use self-signed certificates, so verification is the Configuration's
+        // choice (verifyCertificates); off, the device is identified by WS-Discovery alone.
+        rejectUnauthorized: options.verifyCertificates === true,
+        // Giving `ca` replaces Node's bundled CAs, so a private CA is added to them.
+        ...(options.verifyCertificates && options.caCertificates ? { ca: [...rootCertificates, options.caCertificates] } : {}),
         agent: false,
       },
       (res: IncomingMessage) => {
@@ -170,7 +180,10 @@ function post(url: string, payload: Buffer, options: SoapCallOptions): Promise<{
         res.on('error', (error) => finish(new SoapFailure('network', url, error.message)));
       },
     );
-    req.on('error', (error) => finish(new SoapFailure('network', url, error.message)));
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      const tls = parsed.protocol === 'https:' && /CERT|SELF_SIGNED|UNABLE_TO_|ERR_TLS/.test(error.code ?? '');
+      finish(new SoapFailure(tls ? 'tls' : 'network', url, tls ? `certificate not accepted: ${error.message}` : error.message));
+    });
     if (options.signal?.aborted) {
       onAbort();
       return;

@@ -1,6 +1,8 @@
 // The UDP side of WS-Discovery: one Probe round (multicast and/or unicast, replies collected
 // for a fixed window) and a listener for the Hello and Bye that cameras multicast. Every
 // datagram goes through the bounded reader; a bad one is counted and reported, never fatal.
+// Each endpoint keeps the source address of the datagram that named it (credentials may go
+// only there), and what one address may contribute to a probe is capped.
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { XmlRejected } from './bounded-xml.ts';
 import {
@@ -24,6 +26,24 @@ export interface WsDiscoveryEndpointOptions {
 
 /** Most endpoints kept from one probe round: a flood of fake replies stays bounded. */
 export const MAX_ENDPOINTS_PER_PROBE = 1024;
+
+/** An endpoint as heard: what it announced, and the address its datagram came from. */
+export interface HeardEndpoint extends AnnouncedEndpoint {
+  from: string;
+}
+
+export interface ProbeCaps {
+  /** Endpoints (uuids) kept per responding address. */
+  maxEndpointsPerResponder: number;
+  /** XAddrs kept per endpoint. */
+  maxXAddrsPerEndpoint: number;
+}
+
+export interface ProbeResult {
+  endpoints: HeardEndpoint[];
+  /** Per responding address, endpoints dropped because it passed its cap. */
+  dropped: Map<string, number>;
+}
 
 function bind(socket: Socket, port: number, address?: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -50,13 +70,17 @@ function decode(msg: Buffer, from: RemoteInfo, options: WsDiscoveryEndpointOptio
  * each unicast address, then collects ProbeMatches for `windowMs`. Endpoints are merged by uuid.
  */
 export async function probeOnce(
-  params: { windowMs: number; multicast: boolean; unicastAddresses: string[]; signal?: AbortSignal },
+  params: { windowMs: number; multicast: boolean; unicastAddresses: string[]; signal?: AbortSignal } & ProbeCaps,
   options: WsDiscoveryEndpointOptions = {},
-): Promise<AnnouncedEndpoint[]> {
+): Promise<ProbeResult> {
   const port = options.port ?? WS_DISCOVERY_PORT;
   const group = options.multicastAddress ?? WS_DISCOVERY_MULTICAST_ADDRESS;
   const socket = createSocket({ type: 'udp4', reuseAddr: true });
-  const found = new Map<string, AnnouncedEndpoint>();
+  // Keyed by address and uuid: the same uuid from two addresses is two claims, each with its
+  // own address for the credential rule.
+  const found = new Map<string, HeardEndpoint>();
+  const perResponder = new Map<string, number>();
+  const dropped = new Map<string, number>();
   const { messageId, xml } = buildProbe();
   socket.on('error', () => undefined); // send errors (unreachable hosts) are per-target, not fatal
   socket.on('message', (msg, from) => {
@@ -65,13 +89,20 @@ export async function probeOnce(
     // A reply to someone else's probe (RelatesTo set and different) is not ours to count.
     if (message.relatesTo !== undefined && message.relatesTo !== messageId) return;
     for (const endpoint of message.endpoints) {
-      if (found.size >= MAX_ENDPOINTS_PER_PROBE && !found.has(endpoint.uuid)) break;
-      const known = found.get(endpoint.uuid);
+      const key = `${from.address} ${endpoint.uuid}`;
+      const xaddrs = endpoint.xaddrs.slice(0, params.maxXAddrsPerEndpoint);
+      const known = found.get(key);
       if (known) {
-        known.xaddrs = [...new Set([...known.xaddrs, ...endpoint.xaddrs])].slice(0, 8);
-      } else {
-        found.set(endpoint.uuid, { ...endpoint, xaddrs: endpoint.xaddrs.slice(0, 8) });
+        known.xaddrs = [...new Set([...known.xaddrs, ...xaddrs])].slice(0, params.maxXAddrsPerEndpoint);
+        continue;
       }
+      const count = perResponder.get(from.address) ?? 0;
+      if (count >= params.maxEndpointsPerResponder || found.size >= MAX_ENDPOINTS_PER_PROBE) {
+        dropped.set(from.address, (dropped.get(from.address) ?? 0) + 1);
+        continue;
+      }
+      perResponder.set(from.address, count + 1);
+      found.set(key, { ...endpoint, xaddrs, from: from.address });
     }
   });
   try {
@@ -99,10 +130,10 @@ export async function probeOnce(
   } finally {
     socket.close();
   }
-  return [...found.values()];
+  return { endpoints: [...found.values()], dropped };
 }
 
-export type Announcement = { kind: 'hello'; endpoint: AnnouncedEndpoint } | { kind: 'bye'; uuid: string };
+export type Announcement = { kind: 'hello'; endpoint: HeardEndpoint } | { kind: 'bye'; uuid: string };
 
 /** Listens on the WS-Discovery group for Hello and Bye until `close` is called. */
 export class AnnouncementListener {
@@ -116,7 +147,7 @@ export class AnnouncementListener {
     socket.on('error', (error) => options.onRejected?.('socket', error.message));
     socket.on('message', (msg, from) => {
       const message = decode(msg, from, options);
-      if (message?.kind === 'hello') onAnnouncement({ kind: 'hello', endpoint: message.endpoint });
+      if (message?.kind === 'hello') onAnnouncement({ kind: 'hello', endpoint: { ...message.endpoint, from: from.address } });
       else if (message?.kind === 'bye') onAnnouncement({ kind: 'bye', uuid: message.uuid });
     });
     await bind(socket, options.port ?? WS_DISCOVERY_PORT);

@@ -2,6 +2,7 @@
 // an LDS under a bare hostname): use the host of the URL we asked instead, keeping the port
 // and path of the server's own URL.
 import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
 
 async function resolves(host: string, timeoutMs: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
@@ -28,6 +29,9 @@ export async function reachableDiscoveryUrl(discoveryUrl: string, askedUrl: stri
   } catch {
     return discoveryUrl;
   }
+  // An address needs no lookup, and a flood of listed servers must not become a flood of
+  // lookups (they share libuv's four threads with file access).
+  if (isIP(server.hostname.replace(/^\[(.*)\]$/, '$1')) !== 0) return discoveryUrl;
   if (await resolves(server.hostname, timeoutMs)) return discoveryUrl;
   // Keep the server's own spelling (e.g. no trailing slash): the URL is the device id.
   return discoveryUrl.replace(`//${server.host}`, `//${asked.hostname}${server.port ? `:${server.port}` : ''}`);

@@ -24,15 +24,30 @@ export interface OpcuaDiscoveryDetails {
   livenessCheck: boolean;
   /** Per connection + request to one URL. */
   requestTimeoutSeconds: number;
+  /** One round (FindServers, liveness) ends after this, whatever is left. */
+  roundTimeoutSeconds: number;
+  /** Servers taken from one FindServers (or FindServersOnNetwork) answer; the rest are dropped. */
+  maxServersPerDiscoveryUrl: number;
+  /** Servers one round may report in all. */
+  maxDevices: number;
 }
 
-const KNOWN = [
+export const OPCUA_BOUNDS = {
+  roundTimeoutSeconds: { default: 30, min: 1, max: 600 },
+  maxServersPerDiscoveryUrl: { default: 256, min: 1, max: 10_000, integer: true },
+  maxDevices: { default: 1024, min: 1, max: 10_000, integer: true },
+} as const;
+
+export const OPCUA_DETAIL_FIELDS = [
   'opcuaDiscoveryMethod',
   'applicationNames',
   'discoveryIntervalSeconds',
   'findServersOnNetwork',
   'livenessCheck',
   'requestTimeoutSeconds',
+  'roundTimeoutSeconds',
+  'maxServersPerDiscoveryUrl',
+  'maxDevices',
 ] as const;
 
 function discoveryUrls(method: unknown): string[] {
@@ -64,7 +79,7 @@ function discoveryUrls(method: unknown): string[] {
 
 export function parseOpcuaDetails(details: string): OpcuaDiscoveryDetails {
   const doc = parseDetailsDocument(details, false);
-  rejectUnknownFields(doc, KNOWN);
+  rejectUnknownFields(doc, OPCUA_DETAIL_FIELDS);
   const parsed: OpcuaDiscoveryDetails = {
     discoveryUrls: discoveryUrls(doc.opcuaDiscoveryMethod),
     discoveryIntervalSeconds: boundedNumber(doc.discoveryIntervalSeconds, 'discoveryIntervalSeconds', {
@@ -79,6 +94,9 @@ export function parseOpcuaDetails(details: string): OpcuaDiscoveryDetails {
       min: 0.1,
       max: 60,
     }),
+    roundTimeoutSeconds: boundedNumber(doc.roundTimeoutSeconds, 'roundTimeoutSeconds', OPCUA_BOUNDS.roundTimeoutSeconds),
+    maxServersPerDiscoveryUrl: boundedNumber(doc.maxServersPerDiscoveryUrl, 'maxServersPerDiscoveryUrl', OPCUA_BOUNDS.maxServersPerDiscoveryUrl),
+    maxDevices: boundedNumber(doc.maxDevices, 'maxDevices', OPCUA_BOUNDS.maxDevices),
   };
   const filter = parseFilterList(doc.applicationNames, 'applicationNames');
   if (filter) parsed.applicationNames = filter;

@@ -2,7 +2,7 @@
 // mistake names its field, down to the rule, so the Configuration shows where to look.
 import { describe, expect, it } from 'vitest';
 import { InvalidDiscoveryDetails } from '../../lib/discovery/handler.ts';
-import { parseUdevDiscoveryDetails } from './udev-discovery-details.ts';
+import { parseUdevDiscoveryDetails, UDEV_LIMITS } from './udev-discovery-details.ts';
 
 function rejection(details: string): InvalidDiscoveryDetails {
   try {
@@ -67,5 +67,22 @@ describe('udev discoveryDetails', () => {
     expect(rejection('udevRules: []\ngroupRecursive: "yes"').field).toBe('groupRecursive');
     expect(rejection('- KERNEL=="x"').message).toMatch(/must be a mapping/);
     expect(rejection('udevRules: [unclosed').message).toMatch(/not valid YAML/);
+  });
+
+  it('refuses a rule longer than the limit, naming the rule, its length and the limit', () => {
+    const long = `KERNEL=="${'['.repeat(UDEV_LIMITS.ruleLength)}"`;
+    const error = rejection(`udevRules:\n- KERNEL=="null"\n- '${long}'\n`);
+    expect(error.field).toBe('udevRules[1]');
+    expect(error.message).toContain(`is ${long.length} characters long; the limit is ${UDEV_LIMITS.ruleLength}`);
+  });
+
+  it('accepts a rule of exactly the limit, and refuses more rules than the limit', () => {
+    const exact = `KERNEL=="${'v'.repeat(UDEV_LIMITS.ruleLength - 10)}"`;
+    expect(exact.length).toBe(UDEV_LIMITS.ruleLength);
+    expect(parseUdevDiscoveryDetails(JSON.stringify({ udevRules: [exact] })).rules).toHaveLength(1);
+    const many = Array.from({ length: UDEV_LIMITS.rules + 1 }, () => 'KERNEL=="null"');
+    const error = rejection(JSON.stringify({ udevRules: many }));
+    expect(error.field).toBe('udevRules');
+    expect(error.message).toContain(`the limit is ${UDEV_LIMITS.rules}`);
   });
 });

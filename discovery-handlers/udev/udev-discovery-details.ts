@@ -1,13 +1,21 @@
 // The udev handler's discoveryDetails, as Akri v0.13 defines them:
 //   udevRules: [string]   required; each a udev rule, parsed here so a bad rule is reported up
-//                         front (Akri only finds out inside its discovery loop, and panics)
+//                         front (Akri only finds out inside its discovery loop, and panics);
+//                         at most UDEV_LIMITS.rules rules of UDEV_LIMITS.ruleLength characters
 //   groupRecursive: bool  default false
 //   permissions: string   one of r, w, m, rw, rm, rwm, wm; default rwm
 // YAML or JSON. Unknown fields are ignored, as serde does for Akri.
-import { parse as parseYaml } from 'yaml';
 import { InvalidDiscoveryDetails } from '../../lib/discovery/handler.ts';
+import { readDetailsYaml } from '../../lib/discovery/details-yaml.ts';
 import { parseUdevRule } from './udev-rule-parser.ts';
 import { type UdevRule, UdevRuleError } from './udev-rule.ts';
+
+/**
+ * Every node's agent matches every rule against every device, in its event loop: a bound on
+ * the rules bounds that work. Real rules are under 100 characters and come one to three a
+ * Configuration; matching one rule against one sysfs value costs at most length × 4096 steps.
+ */
+export const UDEV_LIMITS = { rules: 64, ruleLength: 1024 } as const;
 
 export const PERMISSION_COMBINATIONS = ['r', 'w', 'm', 'rw', 'rm', 'rwm', 'wm'] as const;
 export type Permissions = (typeof PERMISSION_COMBINATIONS)[number];
@@ -19,12 +27,7 @@ export interface UdevDiscoveryDetails {
 }
 
 export function parseUdevDiscoveryDetails(details: string): UdevDiscoveryDetails {
-  let document: unknown;
-  try {
-    document = parseYaml(details);
-  } catch (error) {
-    throw new InvalidDiscoveryDetails(`not valid YAML or JSON: ${(error as Error).message}`);
-  }
+  const document = readDetailsYaml(details);
   if (document === null || document === undefined) {
     throw new InvalidDiscoveryDetails('is required: a list of udev rules, e.g. ["KERNEL==\\"video[0-9]*\\""]', 'udevRules');
   }
@@ -44,9 +47,18 @@ function parseRules(value: unknown): UdevRule[] {
     throw new InvalidDiscoveryDetails('is required: a list of udev rules, e.g. ["KERNEL==\\"video[0-9]*\\""]', 'udevRules');
   }
   if (!Array.isArray(value)) throw new InvalidDiscoveryDetails('must be a list of strings', 'udevRules');
+  if (value.length > UDEV_LIMITS.rules) {
+    throw new InvalidDiscoveryDetails(`${value.length} rules; the limit is ${UDEV_LIMITS.rules}`, 'udevRules');
+  }
   return value.map((rule: unknown, index) => {
     const field = `udevRules[${index}]`;
-    if (typeof rule !== 'string') throw new InvalidDiscoveryDetails(`must be a string, got ${JSON.stringify(rule)}`, field);
+    if (typeof rule !== 'string') throw new InvalidDiscoveryDetails(`must be a string, got ${JSON.stringify(rule).slice(0, 80)}`, field);
+    if (rule.length > UDEV_LIMITS.ruleLength) {
+      throw new InvalidDiscoveryDetails(
+        `the rule is ${rule.length} characters long; the limit is ${UDEV_LIMITS.ruleLength} (it starts ${JSON.stringify(rule.slice(0, 40))})`,
+        field,
+      );
+    }
     try {
       return parseUdevRule(rule);
     } catch (error) {

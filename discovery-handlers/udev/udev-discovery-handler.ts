@@ -5,7 +5,10 @@
 // source says something may have changed: a libudev monitor event (hotplug without waiting for
 // a poll) or a poll tick of the sysfs walk. A short settle delay lets the burst of uevents one
 // USB plug produces (device, interfaces, tty, ...) become one snapshot instead of several.
-import { setTimeout as sleep } from 'node:timers/promises';
+// A round here is one synchronous match of this node's devices against the rules: local,
+// bounded by the rule limits (UDEV_LIMITS) and the number of devices; the abort signal is
+// honoured between rounds and while waiting for a change.
+import { sleep } from '../../lib/time/sleep.ts';
 import type { DiscoverRequest, DiscoveredDevice, DiscoveryHandler } from '../../lib/discovery/handler.ts';
 import { Logger } from '../../lib/observability/logger.ts';
 import { chooseDeviceSource, type DeviceSourceOptions } from './choose-device-source.ts';
@@ -64,7 +67,7 @@ export class UdevDiscoveryHandler implements DiscoveryHandler {
           });
           wake = undefined;
         }
-        if (this.settleMs > 0 && !signal.aborted) await sleep(this.settleMs);
+        if (this.settleMs > 0 && !signal.aborted) await sleep(this.settleMs, signal);
       }
     } finally {
       stopWatching();

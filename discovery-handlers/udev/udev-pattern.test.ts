@@ -71,4 +71,22 @@ describe('udev match patterns', () => {
     expect(matches(pattern, value)).toBe(false);
     expect(performance.now() - started).toBeLessThan(1000);
   });
+
+  it('unclosed brackets stay ordinary characters and cost one pass, however many there are', () => {
+    expect(matches('[[!', '[[!')).toBe(true);
+    expect(matches('[[:digit:]', '[d')).toBe(true); // '[' then the set [:digit:]
+    expect(matches('a[[:xdigit:]]', 'aF')).toBe(true);
+    expect(matches('[[:alpha:][!x]', '[')).toBe(true); // one set: alpha, '[', '!' and 'x'
+    expect(matches('[!a[]', 'b')).toBe(true);
+    const timeFor = (count: number): number => {
+      const source = '[!'.repeat(count) + '[[:'.repeat(count) + '*'.repeat(count);
+      const started = performance.now();
+      compileUdevPattern(source);
+      return performance.now() - started;
+    };
+    timeFor(1000); // warm up
+    // Quadratic work took seconds for 20,000; linear work is a few milliseconds.
+    expect(timeFor(20_000)).toBeLessThan(1000);
+  });
 });
+

@@ -49,7 +49,8 @@ function conditionHolds(condition: UdevCondition, device: UdevDevice): boolean {
     case 'ATTRS': {
       const raw = device.attribute(condition.name ?? '');
       if (raw === undefined) return negated;
-      const value = pattern.wantsTrailingWhitespace ? raw : raw.replace(/\s+$/, '');
+      // trimEnd, not /\s+$/: that regex rescans every run of inner whitespace (quadratic).
+      const value = pattern.wantsTrailingWhitespace ? raw : raw.trimEnd();
       return pattern.matches(value) !== negated;
     }
     case 'TAG':

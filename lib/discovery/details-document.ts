@@ -1,22 +1,15 @@
 // Reads a Configuration's discoveryDetails string (YAML or JSON, as Akri's serde_yaml does)
 // into a plain object, and checks the scalar fields we add, naming the field on error.
 // Any handler can use it; onvif and opcua do.
-import { parse, YAMLParseError } from 'yaml';
 import { InvalidDiscoveryDetails } from './handler.ts';
+import { readDetailsYaml } from './details-yaml.ts';
 
 export function parseDetailsDocument(details: string, allowEmpty: boolean): Record<string, unknown> {
   if (details.trim() === '') {
     if (allowEmpty) return {};
     throw new InvalidDiscoveryDetails('discoveryDetails is empty');
   }
-  let value: unknown;
-  try {
-    // maxAliasCount bounds YAML's own "billion laughs" (alias expansion).
-    value = parse(details, { maxAliasCount: 100 });
-  } catch (error) {
-    const message = error instanceof YAMLParseError ? error.message.split('\n')[0] : String(error);
-    throw new InvalidDiscoveryDetails(`not valid YAML or JSON: ${message}`);
-  }
+  const value = readDetailsYaml(details);
   if (value === null || value === undefined) {
     if (allowEmpty) return {};
     throw new InvalidDiscoveryDetails('discoveryDetails is empty');

@@ -44,6 +44,12 @@ export interface DiscoverRequest {
    * reach its own logs only.
    */
   reportProblem?: (problem: HandlerProblem) => void;
+  /**
+   * Set by `akri-ts discover` only: a handler whose snapshots can come before its round has
+   * finished (snapshotsWithinRounds) calls it once each round is complete, after that round's
+   * last snapshot was yielded (or would have been, had it changed).
+   */
+  roundEnded?: () => void;
 }
 
 export interface DiscoveryHandler {
@@ -51,6 +57,12 @@ export interface DiscoveryHandler {
   readonly name: string;
   /** True when one device can be reached from several nodes (one Instance, many nodes). */
   readonly shared: boolean;
+  /**
+   * True when a snapshot may be yielded while a round still runs (a device found early is not
+   * held back by a slow peer), so the first snapshot may be a part of the first round. Such a
+   * handler calls DiscoverRequest.roundEnded when a round is complete.
+   */
+  readonly snapshotsWithinRounds?: boolean;
   /**
    * Yields full snapshots until `signal` aborts. Must throw InvalidDiscoveryDetails (before
    * yielding anything) when the details cannot be used; the agent reports that as gRPC

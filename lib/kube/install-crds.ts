@@ -3,6 +3,7 @@
 import type { KubeConfig, V1CustomResourceDefinition } from '@kubernetes/client-node';
 import { allCrds } from '../crd/definitions.ts';
 import { kubeRequest, serverSideApply } from './raw-request.ts';
+import { sleep } from '../time/sleep.ts';
 
 export const CRD_FIELD_MANAGER = 'akri-ts-crd-installer';
 
@@ -18,7 +19,7 @@ export async function installCrds(kc: KubeConfig, crds: V1CustomResourceDefiniti
       const current = await kubeRequest<V1CustomResourceDefinition>(kc, { method: 'GET', path: `${base}/${name}` });
       if (current.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) break;
       if (Date.now() > deadline) throw new Error(`CRD ${name} was not Established within ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
     }
   }
 }

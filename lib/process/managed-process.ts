@@ -3,6 +3,7 @@
 // Its output goes to a log file, whose tail is quoted when it fails to start or exits early.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { sleep } from '../time/sleep.ts';
 
 export interface ManagedProcessOptions {
   name: string;
@@ -82,7 +83,7 @@ export class ManagedProcess {
         throw new Error(`${this.options.name} exited before ${what}; last log lines:\n${this.logTail()}`);
       }
       if (await ready().catch(() => false)) return;
-      await new Promise((r) => setTimeout(r, 200));
+      await sleep(200);
     }
     throw new Error(`${this.options.name} did not become ${what} within ${timeoutMs} ms; last log lines:\n${this.logTail()}`);
   }

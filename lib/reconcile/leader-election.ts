@@ -2,26 +2,33 @@
 // the Lease every retry period; another candidate takes it over only once it has seen the same
 // record unchanged for a whole lease duration (measured on its own clock, so clock skew between
 // machines does not matter). A leader that cannot renew within the renew deadline steps down.
+// The Lease is read and written through LeaseClient, so the timing rules are tested with a
+// fake clock and an in-memory Lease (leader-election.test.ts).
 import { KubeApiError, kubeRequest, type KubeEndpoint } from '../kube/raw-request.ts';
 import type { Logger } from '../observability/logger.ts';
-import { realClock, type QueueClock } from './work-queue.ts';
+import { systemClock, type Clock } from '../time/clock.ts';
+
+/** Reads and writes the one Lease. update() fails with a 409 KubeApiError when another wrote first. */
+export interface LeaseClient {
+  get(): Promise<Lease | undefined>;
+  create(lease: Lease): Promise<void>;
+  update(lease: Lease): Promise<Lease>;
+}
 
 export interface LeaderElectionOptions {
-  kc: KubeEndpoint;
-  namespace: string;
+  leases: LeaseClient;
   name: string;
   identity: string;
   leaseDurationMs?: number;
   renewDeadlineMs?: number;
   retryPeriodMs?: number;
-  clock?: QueueClock;
+  clock?: Clock;
   logger: Logger;
   onStartedLeading: () => void;
   onStoppedLeading: () => void;
-  onRequest?: (verb: 'get' | 'create' | 'update') => void;
 }
 
-interface LeaseSpec {
+export interface LeaseSpec {
   holderIdentity?: string;
   leaseDurationSeconds?: number;
   acquireTime?: string;
@@ -29,11 +36,41 @@ interface LeaseSpec {
   leaseTransitions?: number;
 }
 
-interface Lease {
+export interface Lease {
   apiVersion: 'coordination.k8s.io/v1';
   kind: 'Lease';
-  metadata: { name: string; namespace: string; resourceVersion?: string };
+  metadata: { name: string; namespace?: string; resourceVersion?: string };
   spec: LeaseSpec;
+}
+
+/** The Lease `namespace/name` on the API server, each request counted by verb. */
+export function apiLeaseClient(
+  kc: KubeEndpoint,
+  namespace: string,
+  name: string,
+  timeoutMs: number,
+  onRequest?: (verb: 'get' | 'create' | 'update') => void,
+): LeaseClient {
+  const base = `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`;
+  return {
+    async get() {
+      onRequest?.('get');
+      try {
+        return await kubeRequest<Lease>(kc, { method: 'GET', path: `${base}/${name}`, timeoutMs });
+      } catch (err) {
+        if (err instanceof KubeApiError && err.status === 404) return undefined;
+        throw err;
+      }
+    },
+    async create(lease) {
+      onRequest?.('create');
+      await kubeRequest(kc, { method: 'POST', path: base, body: lease, timeoutMs });
+    },
+    update(lease) {
+      onRequest?.('update');
+      return kubeRequest<Lease>(kc, { method: 'PUT', path: `${base}/${name}`, body: lease, timeoutMs });
+    },
+  };
 }
 
 /** MicroTime: RFC 3339 with exactly six fractional digits. */
@@ -49,16 +86,21 @@ export class LeaderElector {
   private observedRecord = '';
   private observedAt = 0;
   private observedHolder = '';
-  private readonly clock: QueueClock;
+  private readonly clock: Clock;
   private readonly leaseDurationMs: number;
   private readonly renewDeadlineMs: number;
   private readonly retryPeriodMs: number;
 
   constructor(private readonly options: LeaderElectionOptions) {
-    this.clock = options.clock ?? realClock;
+    this.clock = options.clock ?? systemClock;
     this.leaseDurationMs = options.leaseDurationMs ?? 15_000;
-    this.renewDeadlineMs = options.renewDeadlineMs ?? Math.round((this.leaseDurationMs * 2) / 3);
+    this.renewDeadlineMs = options.renewDeadlineMs ?? LeaderElector.renewDeadlineMs(this.leaseDurationMs);
     this.retryPeriodMs = options.retryPeriodMs ?? Math.max(200, Math.round(this.leaseDurationMs / 7.5));
+  }
+
+  /** The renew deadline, which bounds each Lease request (see apiLeaseClient). */
+  static renewDeadlineMs(leaseDurationMs = 15_000): number {
+    return Math.round((leaseDurationMs * 2) / 3);
   }
 
   get isLeader(): boolean {
@@ -78,9 +120,9 @@ export class LeaderElector {
     if (this.leading) {
       this.stepDown('stopping');
       try {
-        const lease = await this.get();
+        const lease = await this.options.leases.get();
         if (lease?.spec.holderIdentity === this.options.identity) {
-          await this.update({ ...lease, spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(this.clock.now()) } });
+          await this.options.leases.update({ ...lease, spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(this.clock.now()) } });
         }
       } catch {
         // The Lease then expires on its own.
@@ -88,43 +130,17 @@ export class LeaderElector {
     }
   }
 
-  private path(name?: string): string {
-    const base = `/apis/coordination.k8s.io/v1/namespaces/${this.options.namespace}/leases`;
-    return name ? `${base}/${name}` : base;
-  }
-
-  private async get(): Promise<Lease | undefined> {
-    this.options.onRequest?.('get');
-    try {
-      return await kubeRequest<Lease>(this.options.kc, { method: 'GET', path: this.path(this.options.name), timeoutMs: this.renewDeadlineMs });
-    } catch (err) {
-      if (err instanceof KubeApiError && err.status === 404) return undefined;
-      throw err;
-    }
-  }
-
-  private update(lease: Lease): Promise<Lease> {
-    this.options.onRequest?.('update');
-    return kubeRequest<Lease>(this.options.kc, { method: 'PUT', path: this.path(this.options.name), body: lease, timeoutMs: this.renewDeadlineMs });
-  }
-
   private async tryAcquireOrRenew(): Promise<boolean> {
     const now = this.clock.now();
     const me = this.options.identity;
     const fresh: LeaseSpec = { holderIdentity: me, leaseDurationSeconds: Math.ceil(this.leaseDurationMs / 1000), renewTime: microTime(now) };
-    const lease = await this.get();
+    const lease = await this.options.leases.get();
     if (!lease) {
-      this.options.onRequest?.('create');
-      await kubeRequest(this.options.kc, {
-        method: 'POST',
-        path: this.path(),
-        body: {
-          apiVersion: 'coordination.k8s.io/v1',
-          kind: 'Lease',
-          metadata: { name: this.options.name, namespace: this.options.namespace },
-          spec: { ...fresh, acquireTime: microTime(now), leaseTransitions: 0 },
-        },
-        timeoutMs: this.renewDeadlineMs,
+      await this.options.leases.create({
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: { name: this.options.name },
+        spec: { ...fresh, acquireTime: microTime(now), leaseTransitions: 0 },
       });
       return true;
     }
@@ -138,7 +154,7 @@ export class LeaderElector {
     const duration = (lease.spec.leaseDurationSeconds ?? 0) * 1000;
     if (holder !== '' && holder !== me && now - this.observedAt < duration) return false;
     const taking = holder !== me;
-    await this.update({
+    await this.options.leases.update({
       ...lease,
       spec: {
         ...lease.spec,

@@ -1,28 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { WorkQueue, type QueueClock } from './work-queue.ts';
-
-class ManualClock implements QueueClock {
-  t = 0;
-  timers: Array<{ at: number; fn: () => void; id: number }> = [];
-  private next = 0;
-  now(): number {
-    return this.t;
-  }
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = this.next++;
-    this.timers.push({ at: this.t + ms, fn, id });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.timers = this.timers.filter((t) => t.id !== handle);
-  }
-  advance(ms: number): void {
-    this.t += ms;
-    const due = this.timers.filter((t) => t.at <= this.t);
-    this.timers = this.timers.filter((t) => t.at > this.t);
-    for (const t of due) t.fn();
-  }
-}
+import { WorkQueue } from './work-queue.ts';
+import { FakeClock, settle } from '../../test/support/fake-clock.ts';
 
 describe('WorkQueue', () => {
   it('runs a key added many times while waiting only once', async () => {
@@ -41,9 +19,20 @@ describe('WorkQueue', () => {
     q.add('a');
     q.add('a');
     expect(q.length).toBe(2);
+    await settle();
     release();
     await q.idle();
     expect(seen).toEqual(['busy', 'a', 'b']);
+  });
+
+  it('never runs a key inside add(): the caller may still be changing what it reads', async () => {
+    const state = { value: 'old' };
+    const seen: string[] = [];
+    const q = new WorkQueue(async () => void seen.push(state.value));
+    q.add('k');
+    state.value = 'new';
+    await q.idle();
+    expect(seen).toEqual(['new']);
   });
 
   it('never runs one key twice at once, and reruns it if it changed meanwhile', async () => {
@@ -72,7 +61,7 @@ describe('WorkQueue', () => {
   });
 
   it('retries a failing key with exponential backoff, then forgets the failures on success', async () => {
-    const clock = new ManualClock();
+    const clock = new FakeClock();
     let attempts = 0;
     const errors: number[] = [];
     const q = new WorkQueue(
@@ -85,22 +74,22 @@ describe('WorkQueue', () => {
     q.add('x');
     await q.idle();
     expect(attempts).toBe(1);
-    clock.advance(99);
+    await clock.advance(99);
     await q.idle();
     expect(attempts).toBe(1);
-    clock.advance(1);
+    await clock.advance(1);
     await q.idle();
     expect(attempts).toBe(2);
-    clock.advance(200);
+    await clock.advance(200);
     await q.idle();
     expect(attempts).toBe(3);
-    clock.advance(399);
+    await clock.advance(399);
     await q.idle();
     expect(attempts).toBe(3);
-    clock.advance(1);
+    await clock.advance(1);
     await q.idle();
     expect(attempts).toBe(4);
     expect(errors).toEqual([1, 2, 3]);
-    expect(clock.timers).toHaveLength(0);
+    expect(clock.pending).toBe(0);
   });
 });

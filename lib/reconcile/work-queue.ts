@@ -1,23 +1,13 @@
 // A work queue in the controller-runtime mould: keys are deduplicated while waiting, a key is
 // never processed by two workers at once (a re-add while processing runs it again afterwards),
 // and failures requeue with per-key exponential backoff. The clock and timers are injected.
-export interface QueueClock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const realClock: QueueClock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
+import { systemClock, type Clock } from '../time/clock.ts';
 
 export interface WorkQueueOptions {
   baseDelayMs?: number;
   maxDelayMs?: number;
   workers?: number;
-  clock?: QueueClock;
+  clock?: Clock;
   /** Called when a reconcile throws; the key is retried after a backoff. */
   onError?: (key: string, err: unknown, attempt: number) => void;
 }
@@ -35,7 +25,7 @@ export class WorkQueue {
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
   private readonly workers: number;
-  private readonly clock: QueueClock;
+  private readonly clock: Clock;
 
   constructor(
     private readonly reconcile: (key: string) => Promise<void>,
@@ -44,7 +34,7 @@ export class WorkQueue {
     this.baseDelayMs = options.baseDelayMs ?? 200;
     this.maxDelayMs = options.maxDelayMs ?? 60_000;
     this.workers = options.workers ?? 4;
-    this.clock = options.clock ?? realClock;
+    this.clock = options.clock ?? systemClock;
   }
 
   add(key: string): void {
@@ -98,7 +88,8 @@ export class WorkQueue {
       this.queued.delete(key);
       this.processing.add(key);
       this.active++;
-      void this.run(key);
+      // Never inside add(): the caller may be in the middle of changing what the key reads.
+      queueMicrotask(() => void this.run(key));
     }
     if (this.order.length === 0 && this.active === 0) {
       const waiters = this.idleWaiters;

@@ -1,12 +1,15 @@
 // A simulated ONVIF camera for tests: WS-Discovery (answers Probe, sends Hello and Bye) and
 // the device and media SOAP services with WS-UsernameToken digest auth, plus knobs to make it
-// misbehave (malformed XML, an XML bomb, a SOAP fault, accept-and-never-answer, a huge body).
+// misbehave (malformed XML, an XML bomb, a SOAP fault, accept-and-never-answer, a huge body),
+// to flood (one probe answered with hundreds of endpoints, each its own XAddr), to harvest
+// (XAddrs or a media service naming another host) and to serve https.
 // It binds to a given address, so several can share a port on 127.0.0.x or run in a netns.
 // Written independently of the handler's code (own regex-based reading), so a shared bug
 // cannot make both sides agree.
 import { createHash, randomUUID } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Socket as NetSocket } from 'node:net';
 import * as R from './soap-responses.ts';
 
@@ -30,6 +33,16 @@ export interface CameraSimulatorOptions {
   /** Operations the misbehaviour applies to; default all. */
   misbehavingOperations?: string[];
   probeMisbehaviour?: ProbeMisbehaviour;
+  /** Endpoints (uuids) named in one probe answer, each with its own XAddr(s) here; default 1. */
+  probeEndpoints?: number;
+  /** XAddrs per endpoint (distinct paths on this camera); default 1. */
+  xaddrsPerEndpoint?: number;
+  /** The XAddr announced instead of this camera's own service URL (e.g. another host's). */
+  advertisedServiceUrl?: string;
+  /** The media service URL GetCapabilities names instead of this camera's own. */
+  advertisedMediaUrl?: string;
+  /** Serve https with this key and certificate (PEM) instead of http. */
+  tls?: { key: string; cert: string };
   /** Sees each SOAP exchange (operation, HTTP status), e.g. for a verbose CLI. */
   onExchange?: (operation: string, status: number, request: string) => void;
 }
@@ -60,6 +73,8 @@ export class CameraSimulator {
   private port = 0;
   /** SOAP operations received, in order, for tests that assert what a client asked. */
   readonly requests: string[] = [];
+  /** Usernames of the WS-UsernameTokens received (a harvester's catch), in order. */
+  readonly usernamesSeen: string[] = [];
   probesAnswered = 0;
 
   constructor(options: CameraSimulatorOptions) {
@@ -69,10 +84,13 @@ export class CameraSimulator {
   }
 
   get serviceUrl(): string {
-    return `http://${this.bindAddress}:${this.port}/onvif/device_service`;
+    return `${this.scheme}://${this.bindAddress}:${this.port}/onvif/device_service`;
   }
   get mediaUrl(): string {
-    return `http://${this.bindAddress}:${this.port}/onvif/media_service`;
+    return `${this.scheme}://${this.bindAddress}:${this.port}/onvif/media_service`;
+  }
+  private get scheme(): string {
+    return this.opts.tls ? 'https' : 'http';
   }
   get rtspUrl(): string {
     return `rtsp://${this.bindAddress}:8554/${this.uuid}/main`;
@@ -85,8 +103,14 @@ export class CameraSimulator {
     this.opts.soapMisbehaviour = value;
   }
 
+  set probeMisbehaviour(value: ProbeMisbehaviour | undefined) {
+    this.opts.probeMisbehaviour = value;
+  }
+
   async start(): Promise<void> {
-    this.http = createServer((req, res) => this.onHttp(req, res));
+    this.http = this.opts.tls
+      ? createHttpsServer({ key: this.opts.tls.key, cert: this.opts.tls.cert }, (req, res) => this.onHttp(req, res))
+      : createServer((req, res) => this.onHttp(req, res));
     this.http.on('connection', (socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
@@ -142,13 +166,19 @@ export class CameraSimulator {
     }
   }
 
-  private endpointXml(): string {
+  /** Endpoint `index` (0: this camera itself; others: flood endpoints with derived uuids). */
+  private endpointXml(index = 0): string {
     const scopes = this.opts.scopes ?? ['onvif://www.onvif.org/type/video_encoder', 'onvif://www.onvif.org/name/SimCam'];
+    const uuid = index === 0 ? this.uuid : `${this.uuid.slice(0, 24)}${index.toString(16).padStart(12, '0')}`;
+    const own = this.opts.advertisedServiceUrl ?? this.serviceUrl;
+    const count = this.opts.xaddrsPerEndpoint ?? 1;
+    const xaddrs =
+      index === 0 && count === 1 ? [own] : Array.from({ length: count }, (_, x) => `${own}/${index}/${x}`);
     return (
-      `<a:EndpointReference><a:Address>urn:uuid:${this.uuid}</a:Address></a:EndpointReference>` +
+      `<a:EndpointReference><a:Address>urn:uuid:${uuid}</a:Address></a:EndpointReference>` +
       '<d:Types>dn:NetworkVideoTransmitter tds:Device</d:Types>' +
       `<d:Scopes>${scopes.join(' ')}</d:Scopes>` +
-      `<d:XAddrs>${this.serviceUrl}</d:XAddrs><d:MetadataVersion>1</d:MetadataVersion>`
+      `<d:XAddrs>${xaddrs.join(' ')}</d:XAddrs><d:MetadataVersion>1</d:MetadataVersion>`
     );
   }
 
@@ -187,8 +217,16 @@ export class CameraSimulator {
       case 'xml-bomb':
         reply = R.xmlBomb().replace('GetNetworkInterfacesResponse', 'ProbeMatches').replace('GetNetworkInterfacesResponse', 'ProbeMatches');
         break;
-      default:
-        reply = this.announcement('ProbeMatches', `<d:ProbeMatches><d:ProbeMatch>${this.endpointXml()}</d:ProbeMatch></d:ProbeMatches>`, relatesTo);
+      default: {
+        // A flood is split into datagrams of 40 matches: one UDP datagram holds at most 64 KiB.
+        const total = this.opts.probeEndpoints ?? 1;
+        for (let start = 0; start < total; start += 40) {
+          const matches = Array.from({ length: Math.min(40, total - start) }, (_, i) => `<d:ProbeMatch>${this.endpointXml(start + i)}</d:ProbeMatch>`);
+          this.unicastSocket?.send(this.announcement('ProbeMatches', `<d:ProbeMatches>${matches.join('')}</d:ProbeMatches>`, relatesTo), port, host);
+        }
+        this.probesAnswered++;
+        return;
+      }
     }
     this.probesAnswered++;
     this.unicastSocket?.send(reply, port, host);
@@ -210,6 +248,8 @@ export class CameraSimulator {
       const xml = Buffer.concat(chunks).toString('utf8');
       const operation = /<(?:[\w-]+:)?Body[^>]*>\s*<(?:[\w-]+:)?(\w+)/.exec(xml)?.[1] ?? 'unknown';
       this.requests.push(operation);
+      const offered = tag(xml, 'Username');
+      if (offered !== undefined) this.usernamesSeen.push(offered);
       const misbehave =
         this.opts.soapMisbehaviour !== undefined &&
         (this.opts.misbehavingOperations === undefined || this.opts.misbehavingOperations.includes(operation));
@@ -242,7 +282,7 @@ export class CameraSimulator {
         case 'GetNetworkInterfaces':
           return send(200, R.networkInterfaces(this.bindAddress, this.mac));
         case 'GetCapabilities':
-          return send(200, R.capabilities(this.serviceUrl, this.mediaUrl));
+          return send(200, R.capabilities(this.serviceUrl, this.opts.advertisedMediaUrl ?? this.mediaUrl));
         case 'GetHostname':
           return send(200, R.hostname(`simcam-${this.uuid.slice(0, 8)}`));
         case 'GetDeviceInformation':

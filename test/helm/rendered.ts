@@ -27,7 +27,7 @@ interface PodTemplateOwner {
 export interface PodSpecView {
   hostNetwork?: boolean;
   serviceAccountName?: string;
-  containers: Array<{ name: string; args?: string[]; env?: Array<{ name: string; value?: string }>; securityContext?: Record<string, unknown>; volumeMounts?: Array<{ name: string; mountPath: string }>; terminationMessagePath?: string }>;
+  containers: Array<{ name: string; args?: string[]; env?: Array<{ name: string; value?: string }>; securityContext?: Record<string, unknown>; volumeMounts?: Array<{ name: string; mountPath: string }>; terminationMessagePath?: string; ports?: Array<{ name?: string; containerPort: number }>; livenessProbe?: { httpGet?: { path: string; port: string | number } } }>;
   volumes?: Array<{ name: string; hostPath?: { path: string } }>;
 }
 

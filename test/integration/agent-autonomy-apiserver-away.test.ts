@@ -17,7 +17,7 @@ import { deviceHash } from '../../lib/naming/instance-name.ts';
 import { ControlPlane } from '../../cli/start/control-plane/control-plane.ts';
 import { applyConfiguration } from './support/agent-nodes.ts';
 import { DevicePluginNode, dpNodeNames } from './support/device-plugin-node.ts';
-import { eventually, holdsFor } from './support/eventually.ts';
+import { eventually, holdsFor } from '../support/wait.ts';
 
 const OUTAGE_MS = 60_000;
 const ns = 'autonomy';

@@ -3,9 +3,12 @@
 // the agent cannot serve (unknown handler, rejected details, Secrets behind properties).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blake2b } from '@noble/hashes/blake2.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { kubeRequest } from '../../lib/kube/raw-request.ts';
+import { MAX_FAILED_CONNECTS } from '../../agent/discovery/discovery-session.ts';
 import { useTestCluster } from './support/cluster.ts';
-import { eventually, holdsFor } from './support/eventually.ts';
+import { eventually, holdsFor } from '../support/wait.ts';
 import { applyConfiguration, getConfiguration, listEvents, listInstances, nodeNames, TestNode } from './support/agent-nodes.ts';
 
 const cluster = useTestCluster('agent-ext');
@@ -116,8 +119,7 @@ describe('Configurations the agent cannot serve', () => {
     });
     // It waits without spinning: no further writes while nothing changes.
     const rv = (await getConfiguration(cluster.kc, cluster.namespace, 'ghost'))?.metadata.resourceVersion;
-    await new Promise((r) => setTimeout(r, 2000));
-    expect((await getConfiguration(cluster.kc, cluster.namespace, 'ghost'))?.metadata.resourceVersion).toBe(rv);
+    await holdsFor(async () => expect((await getConfiguration(cluster.kc, cluster.namespace, 'ghost'))?.metadata.resourceVersion).toBe(rv), 2000);
     // The handler turns up: discovery starts on each node without any nudge.
     const { runHandler } = await import('../../lib/discovery/run-handler.ts');
     const ghost = {
@@ -200,5 +202,69 @@ describe('Configurations the agent cannot serve', () => {
     } finally {
       await Promise.all(handlers.map((h) => h.stop()));
     }
+  });
+});
+
+describe('handlers that register again, or die, as Akri’s do', () => {
+  // Independent of lib/naming: a shared device is hashed from its id alone.
+  const sharedHash = (id: string): string => Buffer.from(blake2b(new TextEncoder().encode(id), { dkLen: 3 })).toString('hex');
+
+  /** Registers node b's UDS endpoint again, as a handler restarted with another setting would. */
+  async function registerNodeBAgain(shared: boolean): Promise<void> {
+    const b = nodes[1];
+    const { registerWithAgent } = await import('../../lib/discovery/registration-client.ts');
+    await new Promise<void>((resolve) => {
+      const registration = registerWithAgent({ dir: b?.dir ?? '', name: 'debugEcho', endpoint: b?.handler?.endpoint ?? '', endpointType: 'UDS', shared, pollMs: 100, onRegistered: () => {
+        registration.stop();
+        resolve();
+      } });
+    });
+  }
+
+  it('a handler that registers again with the other `shared` flag gets its devices renamed as Akri names them', async () => {
+    const nodeB = names[1] ?? '';
+    const onB = async () => (await listInstances(cluster.kc, cluster.namespace, 'flip')).filter((i) => i.spec.nodes?.includes(nodeB));
+    await applyConfiguration(cluster.kc, cluster.namespace, 'flip', echo(['f0']));
+    await eventually(async () => expect((await onB()).map((i) => i.metadata.name)).toEqual([`flip-${localHash('f0', nodeB)}`]));
+    try {
+      await registerNodeBAgain(true);
+      // Akri's agent builds a new endpoint on every registration: the device is now shared,
+      // named by its id alone; the local name goes once its grace period (3 s) is over.
+      await eventually(async () => {
+        const list = await onB();
+        expect(list.map((i) => [i.metadata.name, i.spec.shared])).toEqual([[`flip-${sharedHash('f0')}`, true]]);
+      }, 30_000);
+      const status = (await getConfiguration(cluster.kc, cluster.namespace, 'flip'))?.status?.nodes?.find((n) => n.node === nodeB);
+      expect(status).toMatchObject({ endpoints: 1, instances: 1 });
+    } finally {
+      await registerNodeBAgain(false);
+      await eventually(async () => expect((await onB()).map((i) => i.metadata.name)).toEqual([`flip-${localHash('f0', nodeB)}`]), 30_000);
+    }
+  });
+
+  it(`an endpoint that refuses ${MAX_FAILED_CONNECTS} connects in a row (a socket file left behind) is dropped, and the Configuration waits for the handler`, async () => {
+    const a = nodes[0];
+    const nodeA = names[0] ?? '';
+    // Akri's handlers leave their socket file behind on SIGTERM; connecting to it is refused.
+    const path = join(a?.dir ?? '', 'gone.sock');
+    writeFileSync(path, '');
+    const { registerWithAgent } = await import('../../lib/discovery/registration-client.ts');
+    await new Promise<void>((resolve) => {
+      const registration = registerWithAgent({ dir: a?.dir ?? '', name: 'goneHandler', endpoint: path, endpointType: 'UDS', shared: true, pollMs: 100, onRegistered: () => {
+        registration.stop();
+        resolve();
+      } });
+    });
+    await applyConfiguration(cluster.kc, cluster.namespace, 'gone', { discoveryHandler: { name: 'goneHandler', discoveryDetails: '' } });
+    const entry = async () => (await getConfiguration(cluster.kc, cluster.namespace, 'gone'))?.status?.nodes?.find((n) => n.node === nodeA);
+    await eventually(async () => expect(await entry()).toMatchObject({ state: 'HandlerUnavailable' }));
+    // Backoff 0.5, 1, 1, 1 s (this agent's cap): dropped after about 4 s, then no more tries.
+    await eventually(async () => {
+      expect(a?.agent?.handlers.endpoints('goneHandler')).toEqual([]);
+      expect(await entry()).toMatchObject({ state: 'WaitingForHandler', endpoints: 0 });
+    }, 30_000);
+    const failures = async () => Number(/akri_discovery_response_result\{discovery_handler_name="goneHandler",response="Fail"\} (\d+)/.exec((await a?.metrics()) ?? '')?.[1]);
+    expect(await failures()).toBe(MAX_FAILED_CONNECTS);
+    await holdsFor(async () => expect(await failures()).toBe(MAX_FAILED_CONNECTS), 3000);
   });
 });

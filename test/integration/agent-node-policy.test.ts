@@ -23,7 +23,7 @@ import { LiteKubeConfig } from '../../lib/kube/lite-kube-config.ts';
 import { helmTemplate } from '../helm/helm-cli.ts';
 import { serviceAccountCredentials } from '../helm/service-account-kubeconfig.ts';
 import { useTestCluster } from './support/cluster.ts';
-import { eventually } from './support/eventually.ts';
+import { eventually } from '../support/wait.ts';
 import { agentIdentity, whoAmI, type AgentIdentity } from './support/agent-identities.ts';
 
 const cluster = useTestCluster('nodepol');

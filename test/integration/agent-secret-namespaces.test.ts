@@ -16,7 +16,7 @@ import type { DiscoveryHandler, DiscoverRequest } from '../../lib/discovery/hand
 import { kubeRequest } from '../../lib/kube/raw-request.ts';
 import { Logger } from '../../lib/observability/logger.ts';
 import { useTestCluster } from './support/cluster.ts';
-import { eventually, holdsFor } from './support/eventually.ts';
+import { eventually, holdsFor } from '../support/wait.ts';
 import { applyConfiguration, getConfiguration, listEvents, listInstances, nodeNames } from './support/agent-nodes.ts';
 import { recordingApiProxy, type RecordingProxy } from './support/recording-api-proxy.ts';
 

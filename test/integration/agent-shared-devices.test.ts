@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DebugEchoAvailability } from '../../discovery-handlers/debug-echo/availability.ts';
 import { deviceHash } from '../../lib/naming/instance-name.ts';
 import { useTestCluster } from './support/cluster.ts';
-import { eventually, holdsFor } from './support/eventually.ts';
+import { eventually, holdsFor } from '../support/wait.ts';
 import { applyConfiguration, deleteConfiguration, getConfiguration, listInstances, nodeNames, TestNode } from './support/agent-nodes.ts';
 
 const cluster = useTestCluster('agent-shared');
@@ -108,9 +108,12 @@ describe('shared devices across three nodes', () => {
       expect(i?.metadata.finalizers).toHaveLength(3);
       return i;
     });
-    // Let the status and finalizer writes settle, then take the reference version.
-    await new Promise((r) => setTimeout(r, 1000));
-    const [settled] = await listInstances(cluster.kc, cluster.namespace, 'flapper');
+    // The reference version once the status and finalizer writes have settled (still for 1 s).
+    const settled = await eventually(async () => {
+      const [now] = await listInstances(cluster.kc, cluster.namespace, 'flapper');
+      await holdsFor(async () => expect((await listInstances(cluster.kc, cluster.namespace, 'flapper'))[0]?.metadata.resourceVersion).toBe(now?.metadata.resourceVersion), 1000);
+      return now;
+    });
     expect(before?.metadata.uid).toBe(settled?.metadata.uid);
     for (let k = 0; k < 6; k++) {
       availability.setOffline('flap');

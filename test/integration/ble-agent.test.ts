@@ -11,7 +11,7 @@ import { FakeH4Controller } from '../ble/fake-h4-controller.ts';
 import { advertisingData } from '../ble/h4-frames.ts';
 import { bridgeSocketToPty, type PtyBridge } from '../ble/pty-bridge.ts';
 import { useTestCluster } from './support/cluster.ts';
-import { eventually, holdsFor } from './support/eventually.ts';
+import { eventually, holdsFor } from '../support/wait.ts';
 import { applyConfiguration, listInstances, nodeNames } from './support/agent-nodes.ts';
 import { ExternalHandlerProcess, HandlerAgent, instanceName } from './support/handler-agents.ts';
 

@@ -27,7 +27,7 @@ import { find, manifests, podSpec, type Manifest } from '../helm/rendered.ts';
 import { serviceAccountCredentials, type ServiceAccountCredentials } from '../helm/service-account-kubeconfig.ts';
 import { canIList } from '../helm/can-i-tables.ts';
 import { usePrivateCluster } from './support/cluster.ts';
-import { eventually } from './support/eventually.ts';
+import { eventually } from '../support/wait.ts';
 import { TestKubelet } from './support/test-kubelet.ts';
 import { agentIdentity, type AgentIdentity } from './support/agent-identities.ts';
 

@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { afterAll, expect, inject, it } from 'vitest';
 import { createConfiguration } from './support/akri-objects.ts';
 import { useTestCluster } from './support/cluster.ts';
-import { eventually } from './support/eventually.ts';
+import { eventually } from '../support/wait.ts';
 
 const root = join(import.meta.dirname, '../..');
 const run = promisify(execFile);
@@ -69,8 +69,7 @@ it(
 
     start.kill('SIGINT');
     expect(await exited).toBe(0);
-    await new Promise((r) => setTimeout(r, 2000));
-    expect(processesOfTheRun()).toEqual([]);
+    await eventually(() => expect(processesOfTheRun()).toEqual([]), 10_000);
   },
   180_000,
 );

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { ControlPlane } from '../../cli/start/control-plane/control-plane.ts';
 import { useTestCluster } from './support/cluster.ts';
 import { deleteNode, registerReadyNode } from './support/nodes.ts';
+import { until } from '../support/wait.ts';
 
 const cluster = useTestCluster('cp');
 
@@ -19,16 +20,6 @@ function alive(pid: number): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
   }
 }
 
@@ -56,10 +47,10 @@ describe('the test control plane', () => {
           },
         },
       });
-      const scheduledOn = await eventually(async () => {
+      const scheduledOn = await until('the Deployment\'s Pod to be created and scheduled', async () => {
         const pods = await cluster.core.listNamespacedPod({ namespace: cluster.namespace, labelSelector: 'app=web' });
         return pods.items[0]?.spec?.nodeName;
-      }, 45_000, 'the Deployment\'s Pod to be created and scheduled').catch(async (err: Error) => {
+      }, 45_000).catch(async (err: Error) => {
         const events = await cluster.kubectl(['get', 'events', '-n', cluster.namespace]);
         const node = await cluster.kubectl(['get', 'node', nodeName, '-o', 'yaml']);
         throw new Error(`${err.message}\n${events.stdout}${events.stderr}\n${node.stdout}`);
@@ -99,7 +90,7 @@ describe('the test control plane', () => {
       expect(pids).toHaveLength(2);
       expect(pids.every(alive)).toBe(true);
       owner.kill('SIGKILL');
-      await eventually(async () => (pids.some(alive) ? undefined : true), 15_000, 'the orphaned processes to exit');
+      await until('the orphaned processes to exit', async () => (pids.some(alive) ? undefined : true), 15_000);
       expect(pids.filter(alive)).toEqual([]);
     } finally {
       owner.kill('SIGKILL');

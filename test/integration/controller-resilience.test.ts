@@ -18,7 +18,8 @@ import { ControlPlane } from '../../cli/start/control-plane/control-plane.ts';
 import { agentApplyInstance, createConfiguration } from './support/akri-objects.ts';
 import { useTestCluster } from './support/cluster.ts';
 import { registerReadyNode } from './support/nodes.ts';
-import { TestKubelet, eventually } from './support/test-kubelet.ts';
+import { TestKubelet } from './support/test-kubelet.ts';
+import { holdsFor, until } from '../support/wait.ts';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cluster = useTestCluster('ctrl-res');
@@ -64,38 +65,39 @@ describe('two controller replicas', () => {
     spawnReplica('replica-1');
     spawnReplica('replica-2');
     const leasePath = `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/akri-controller`;
-    const leader = await eventually(async () => (await kubeRequest<Lease>(cluster.kc, { method: 'GET', path: leasePath })).spec.holderIdentity || undefined, 45_000, 'a leader');
+    const leader = await until('a leader', async () => (await kubeRequest<Lease>(cluster.kc, { method: 'GET', path: leasePath })).spec.holderIdentity || undefined, 45_000);
     const follower = leader === 'replica-1' ? 'replica-2' : 'replica-1';
 
     await createConfiguration(cluster.kc, ns, 'cam', { discoveryHandler: { name: 'onvif' }, brokerSpec });
-    await agentApplyInstance(cluster.kc, ns, 'cam-d4d4d4', node, { configurationName: 'cam', shared: true });
-    await eventually(async () => (await podsOf(cluster.kc, ns, 'cam-d4d4d4')).length === 1 || undefined, 30_000, 'the broker pod');
+    await agentApplyInstance(cluster.kc, ns, node, { configurationName: 'cam', hash: 'd4d4d4', shared: true });
+    await until('the broker pod', async () => (await podsOf(cluster.kc, ns, 'cam-d4d4d4')).length === 1 || undefined, 30_000);
     const events = async () =>
       (await kubeRequest<List<{ reason?: string; reportingInstance?: string }>>(cluster.kc, { method: 'GET', path: `/api/v1/namespaces/${ns}/events` })).items.filter((e) =>
         e.reason?.startsWith('Broker'),
       );
-    await eventually(async () => (await events()).length > 0 || undefined, 20_000, 'an Event for the broker');
+    await until('an Event for the broker', async () => (await events()).length > 0 || undefined, 20_000);
     expect(new Set((await events()).map((e) => e.reportingInstance))).toEqual(new Set([leader]));
 
     const killedAt = Date.now();
     children.get(leader)?.kill('SIGKILL');
-    await eventually(async () => (await kubeRequest<Lease>(cluster.kc, { method: 'GET', path: leasePath })).spec.holderIdentity === follower || undefined, 30_000, 'the follower to take the Lease');
+    await until('the follower to take the Lease', async () => (await kubeRequest<Lease>(cluster.kc, { method: 'GET', path: leasePath })).spec.holderIdentity === follower || undefined, 30_000);
     const handoverMs = Date.now() - killedAt;
     // Lease duration 4 s, plus a retry period and request round trips on a busy machine.
     expect(handoverMs).toBeLessThan(4000 + 4000);
 
     // The new leader does the work: a new device gets its broker, a deleted broker comes back.
-    await agentApplyInstance(cluster.kc, ns, 'cam-e5e5e5', node, { configurationName: 'cam', shared: true });
-    await eventually(async () => (await podsOf(cluster.kc, ns, 'cam-e5e5e5')).length === 1 || undefined, 30_000, 'the second broker pod');
+    await agentApplyInstance(cluster.kc, ns, node, { configurationName: 'cam', hash: 'e5e5e5', shared: true });
+    await until('the second broker pod', async () => (await podsOf(cluster.kc, ns, 'cam-e5e5e5')).length === 1 || undefined, 30_000);
     const [first] = await podsOf(cluster.kc, ns, 'cam-d4d4d4');
     await kubeRequest(cluster.kc, { method: 'DELETE', path: `/api/v1/namespaces/${ns}/pods/${first?.metadata?.name}`, body: { gracePeriodSeconds: 0 } });
-    await eventually(async () => {
+    await until('the deleted broker to come back', async () => {
       const ps = await podsOf(cluster.kc, ns, 'cam-d4d4d4');
       return ps.length === 1 && ps[0]?.metadata?.uid !== first?.metadata?.uid ? true : undefined;
-    }, 30_000, 'the deleted broker to come back');
-    await new Promise((r) => setTimeout(r, 2000));
-    expect((await podsOf(cluster.kc, ns, 'cam-d4d4d4')).length).toBe(1);
-    expect((await podsOf(cluster.kc, ns, 'cam-e5e5e5')).length).toBe(1);
+    }, 30_000);
+    await holdsFor(async () => {
+      expect((await podsOf(cluster.kc, ns, 'cam-d4d4d4')).length).toBe(1);
+      expect((await podsOf(cluster.kc, ns, 'cam-e5e5e5')).length).toBe(1);
+    }, 2000);
     expect((await events()).some((e) => e.reportingInstance === follower)).toBe(true);
   });
 });
@@ -141,32 +143,26 @@ describe('an expired watch', () => {
       watchTimeoutSeconds: 2, // watches end and resume often, from the resourceVersion last seen
     });
     await controller.start();
-    await eventually(async () => controller?.isLeader, 20_000, 'leadership');
+    await until('leadership', async () => controller?.isLeader, 20_000);
     await createConfiguration(kc, ns, 'cam', { discoveryHandler: { name: 'onvif' }, brokerSpec });
-    await agentApplyInstance(kc, ns, 'cam-f6f6f6', 'edge-1', { configurationName: 'cam', shared: true });
-    await eventually(async () => (await podsOf(kc, ns, 'cam-f6f6f6')).length === 1 || undefined, 30_000, 'the first broker');
+    await agentApplyInstance(kc, ns, 'edge-1', { configurationName: 'cam', hash: 'f6f6f6', shared: true });
+    await until('the first broker', async () => (await podsOf(kc, ns, 'cam-f6f6f6')).length === 1 || undefined, 30_000);
 
     // Compact etcd at its current revision: every watch that resumes from an older
     // resourceVersion now gets 410 Gone. An Instance is created at the same moment: whether
-    // the watch or the relist brings it, it must not be lost.
-    await new Promise((r) => setTimeout(r, 1000));
+    // the watch or the relist brings it, it must not be lost. First the controller must be at
+    // rest, so that its watches have nothing in flight.
+    await holdsFor(async () => expect((await podsOf(kc, ns, 'cam-f6f6f6')).length).toBe(1), 1000);
+    await controller.idle();
     const head = await etcd<{ header: { revision: string } }>(ep.etcdUrl, '/v3/kv/range', { key: Buffer.from('/').toString('base64') });
     await etcd(ep.etcdUrl, '/v3/kv/compaction', { revision: head.header.revision, physical: true });
-    await agentApplyInstance(kc, ns, 'cam-a7a7a7', 'edge-1', { configurationName: 'cam', shared: true });
+    await agentApplyInstance(kc, ns, 'edge-1', { configurationName: 'cam', hash: 'a7a7a7', shared: true });
 
-    await eventually(async () => (await podsOf(kc, ns, 'cam-a7a7a7')).length === 1 || undefined, 30_000, 'the broker of the Instance created after compaction');
+    await until('the broker of the Instance created after compaction', async () => (await podsOf(kc, ns, 'cam-a7a7a7')).length === 1 || undefined, 30_000);
     // The watches that saw nothing since the compaction (Configurations: nothing changed
     // them) really expired when they resumed, and their caches listed again.
-    await eventually(
-      async () => logs.lines.some((l) => l.msg === 'watch ended by the server; relisting' && l.code === 410 && l.resource === 'configurations') || undefined,
-      20_000,
-      'the Configuration watch to expire with 410 Gone',
-    );
-    await eventually(
-      async () => /akri_controller_watch_relists_total\{resource="configurations"\} [1-9]/.test(await registry.getSingleMetricAsString('akri_controller_watch_relists_total')) || undefined,
-      20_000,
-      'the Configuration cache to relist',
-    );
+    await until('the Configuration watch to expire with 410 Gone', async () => logs.lines.some((l) => l.msg === 'watch expired; relisting' && l.code === 410 && l.resource === 'configurations') || undefined, 20_000);
+    await until('the Configuration cache to relist', async () => /akri_controller_watch_relists_total\{resource="configurations"\} [1-9]/.test(await registry.getSingleMetricAsString('akri_controller_watch_relists_total')) || undefined, 20_000);
     // An edit of the Configuration after the relist still reaches the brokers.
     await kubeRequest(kc, {
       method: 'PATCH',
@@ -174,14 +170,10 @@ describe('an expired watch', () => {
       contentType: 'application/merge-patch+json',
       body: { spec: { brokerSpec: { brokerPodSpec: { containers: [{ name: 'broker', image: 'busybox:2', resources: { limits: { '{{PLACEHOLDER}}': '1' } } }] } } } },
     });
-    await eventually(
-      async () => {
+    await until('the edited spec to reach the broker', async () => {
         const ps = await podsOf(kc, ns, 'cam-a7a7a7');
         return ps.some((p) => p.spec?.containers[0]?.image === 'busybox:2') || undefined;
-      },
-      30_000,
-      'the edited spec to reach the broker',
-    );
+      }, 30_000);
     // Nothing crashed or stepped down on the way.
     expect(controller.isLeader).toBe(true);
   }, 180_000);

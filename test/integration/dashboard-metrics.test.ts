@@ -24,7 +24,7 @@ import { find, manifests } from '../helm/rendered.ts';
 import { KubeletStandIn } from '../kubelet-stand-in/kubelet-stand-in.ts';
 import { applyConfiguration, listInstances } from './support/agent-nodes.ts';
 import { useTestCluster } from './support/cluster.ts';
-import { eventually } from './support/eventually.ts';
+import { eventually } from '../support/wait.ts';
 import { TestKubelet } from './support/test-kubelet.ts';
 
 const cluster = useTestCluster('dash');

@@ -9,7 +9,7 @@ import { kubeRequest } from '../../lib/kube/raw-request.ts';
 import type { Instance } from '../../lib/crd/instance.ts';
 import { DebugEchoAvailability } from '../../discovery-handlers/debug-echo/availability.ts';
 import { useTestCluster } from './support/cluster.ts';
-import { eventually, holdsFor } from './support/eventually.ts';
+import { eventually, holdsFor } from '../support/wait.ts';
 import { applyConfiguration, listEvents, listInstances } from './support/agent-nodes.ts';
 import { DevicePluginNode, dpNodeNames } from './support/device-plugin-node.ts';
 
@@ -68,9 +68,10 @@ describe('a shared Instance with capacity 2, seen by 3 nodes', () => {
     await applyConfiguration(cluster.kc, cluster.namespace, cfg, echo(['slot-dev'], 2));
     for (const n of nodes) await n.kubelet.waitFor(() => n.kubelet.capacity()[resource]?.allocatable === 2, 30_000, `${resource} on ${n.name}`);
     expect(Object.keys(node(0).kubelet.devices(resource)).sort()).toEqual([`${instance}-0`, `${instance}-1`]);
-    // The Configuration-level resource offers the same 2 slots, as virtual devices.
-    await node(0).kubelet.waitFor(() => node(0).kubelet.capacity()[`akri.sh/${cfg}`]?.allocatable === 2, 10_000, `akri.sh/${cfg}`);
-    expect(Object.keys(node(0).kubelet.devices(`akri.sh/${cfg}`)).sort()).toEqual([`${cfg}-0`, `${cfg}-1`]);
+    // The Configuration-level resource offers one virtual device per Instance with a free slot
+    // (Akri's rule); the Instance's second slot shows there once the first is taken.
+    await node(0).kubelet.waitFor(() => node(0).kubelet.capacity()[`akri.sh/${cfg}`]?.allocatable === 1, 10_000, `akri.sh/${cfg}`);
+    expect(Object.keys(node(0).kubelet.devices(`akri.sh/${cfg}`)).sort()).toEqual([`${cfg}-0`]);
   });
 
   it('10 pods at once: never more than 2 hold a slot, the others wait, none fails admission twice, and each freed slot goes to the next', async () => {
@@ -235,6 +236,39 @@ describe('a Configuration-level resource', () => {
       const list = await listInstances(cluster.kc, cluster.namespace, cfg);
       expect(list.flatMap((i) => Object.keys(i.spec.deviceUsage ?? {}))).toEqual([]);
     }, 15_000);
+  });
+});
+
+describe('a Configuration-level resource over two Instances of capacity 2', () => {
+  it('offers at most one free virtual device per Instance (2, not 4), and a pod asking for 2 gets two different devices', async () => {
+    const cfg = 'pair';
+    const resource = `akri.sh/${cfg}`;
+    const hashes = ['pair-0', 'pair-1'].map((d) => deviceHash(d, true, 'x'));
+    await applyConfiguration(cluster.kc, cluster.namespace, cfg, echo(['pair-0', 'pair-1'], 2));
+    const a = node(0);
+    for (const h of hashes) await a.kubelet.waitFor(() => a.kubelet.capacity()[`akri.sh/${cfg}-${h}`]?.allocatable === 2, 30_000, `${cfg}-${h}`);
+    await a.kubelet.waitFor(() => a.kubelet.capacity()[resource]?.allocatable === 2, 10_000, resource);
+    expect(Object.keys(a.kubelet.devices(resource))).toHaveLength(2);
+    const slotsHeld = async () =>
+      Object.fromEntries((await listInstances(cluster.kc, cluster.namespace, cfg)).map((i) => [i.metadata.name, Object.values(i.spec.deviceUsage ?? {}).filter((v) => v !== '').length]));
+    try {
+      for (const [round, pod] of ['pair-pod-1', 'pair-pod-2'].entries()) {
+        // Two free virtual devices each time: one per Instance, whatever else is held.
+        await a.kubelet.waitFor(() => a.freeAllocatable(resource) === 2, 10_000, 'two free virtual devices');
+        const res = await a.admit(pod, resource, 2);
+        if (!res.admitted) throw new Error(res.message);
+        // Both devices, each with its own suffix: never the same camera twice.
+        const env = res.allocations[0]?.response.envs ?? {};
+        expect(hashes.map((h) => env[`DEBUG_ECHO_DESCRIPTION_${h.toUpperCase()}`]).sort()).toEqual(['pair-0', 'pair-1']);
+        await eventually(async () => expect(await slotsHeld()).toEqual(Object.fromEntries(hashes.map((h) => [`${cfg}-${h}`, round + 1]))));
+      }
+      // Every slot is taken: nothing more to offer.
+      await a.kubelet.waitFor(() => a.freeAllocatable(resource) === 0, 10_000, 'no free virtual device');
+      expect((await a.admit('pair-pod-3', resource, 1)).admitted).toBe(false);
+    } finally {
+      for (const pod of ['pair-pod-1', 'pair-pod-2']) a.removePod(pod);
+    }
+    await eventually(async () => expect(Object.values(await slotsHeld())).toEqual([0, 0]), 15_000);
   });
 });
 

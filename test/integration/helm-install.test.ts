@@ -16,7 +16,7 @@ import { kubeRequest } from '../../lib/kube/raw-request.ts';
 import type { Configuration } from '../../lib/crd/configuration.ts';
 import type { Instance } from '../../lib/crd/instance.ts';
 import { usePrivateCluster } from './support/cluster.ts';
-import { eventually } from './support/eventually.ts';
+import { eventually } from '../support/wait.ts';
 import { deleteNode, registerReadyNode } from './support/nodes.ts';
 import { ChartProcess } from '../helm/chart-process.ts';
 import { chartDir, helm, repoRoot, valueFlags } from '../helm/helm-cli.ts';

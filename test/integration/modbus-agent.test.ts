@@ -14,7 +14,7 @@ import type { ManagedProcess } from '../../lib/process/managed-process.ts';
 import { startPtyPair, type PtyPair } from '../modbus/pty-pair.ts';
 import { startPymodbusServer } from '../modbus/pymodbus-server.ts';
 import { useTestCluster } from './support/cluster.ts';
-import { eventually } from './support/eventually.ts';
+import { eventually } from '../support/wait.ts';
 import { applyConfiguration, getConfiguration, listInstances, nodeNames } from './support/agent-nodes.ts';
 import { HandlerAgent, instanceName, SnapshotTap } from './support/handler-agents.ts';
 

@@ -19,7 +19,7 @@ import { LabProcess } from '../netns/lab-process.ts';
 import { NetnsLab, type LabHost } from '../netns/netns-lab.ts';
 import { applyConfiguration, listInstances, TestNode } from './support/agent-nodes.ts';
 import { useTestCluster } from './support/cluster.ts';
-import { eventually } from './support/eventually.ts';
+import { eventually } from '../support/wait.ts';
 import { TestKubelet } from './support/test-kubelet.ts';
 
 const cluster = useTestCluster('netns');

@@ -16,7 +16,7 @@ import { helmTemplate } from '../helm/helm-cli.ts';
 import { manifests, type Manifest } from '../helm/rendered.ts';
 import { asContainerUser, type SecurityContextView } from '../helm/as-container-user.ts';
 import { useTestCluster } from './support/cluster.ts';
-import { eventually } from './support/eventually.ts';
+import { eventually } from '../support/wait.ts';
 import { listInstances, applyConfiguration } from './support/agent-nodes.ts';
 
 const run = promisify(execFile);

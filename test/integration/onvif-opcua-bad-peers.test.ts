@@ -18,7 +18,7 @@ import { Logger, MemorySink } from '../../lib/observability/logger.ts';
 import { CameraSimulator, type CameraSimulatorOptions } from '../../simulators/onvif-camera/camera-simulator.ts';
 import { applyConfiguration, listEvents, listInstances } from './support/agent-nodes.ts';
 import { useTestCluster } from './support/cluster.ts';
-import { eventually } from './support/eventually.ts';
+import { eventually } from '../support/wait.ts';
 
 const cluster = useTestCluster('badpeers');
 const PASSWORD = 'the-real-secret';

@@ -10,17 +10,19 @@ import { Logger, MemorySink } from '../../lib/observability/logger.ts';
 import { OnvifDiscoveryHandler } from '../../discovery-handlers/onvif/onvif-handler.ts';
 import { SnapshotReader } from '../support/discovery-snapshots.ts';
 import { AnnouncementListener, probeOnce, type Announcement } from '../../discovery-handlers/onvif/ws-discovery-transport.ts';
-import { createLinkedNamespace, type LinkedNamespace } from '../netns/linked-namespace.ts';
+import { NetnsLab, type LinkedHost } from '../netns/netns-lab.ts';
 import { CameraSimulator } from '../../simulators/onvif-camera/camera-simulator.ts';
+import { until } from '../support/wait.ts';
 
 const run = promisify(execFile);
-let ns: LinkedNamespace;
+const lab = new NetnsLab();
+let ns: LinkedHost;
 
 beforeAll(async () => {
-  ns = await createLinkedNamespace();
+  ns = await lab.addLinkedHost('peer');
 });
 afterAll(async () => {
-  await ns?.remove();
+  await lab.remove();
 });
 
 async function inNamespace(script: string): Promise<{ stdout: string; code: number }> {
@@ -32,18 +34,6 @@ async function inNamespace(script: string): Promise<{ stdout: string; code: numb
     const e = error as { stdout?: string; code?: number };
     return { stdout: e.stdout ?? '', code: e.code ?? -1 };
   }
-}
-
-function waitFor(predicate: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const tick = (): void => {
-      if (predicate()) resolve();
-      else if (Date.now() > deadline) reject(new Error(`condition not met within ${timeoutMs} ms`));
-      else setTimeout(tick, 50);
-    };
-    tick();
-  });
 }
 
 describe('camera simulator, seen by onvif-util from another namespace', () => {
@@ -89,11 +79,12 @@ describe('WS-Discovery with wsdd as the peer', () => {
     const [cmd, ...args] = ns.exec(['wsdd', '-i', ns.namespaceInterface, '-4', '-t', '-n', 'wsdd-peer', '-U', uuid]);
     const wsdd = spawn(cmd ?? 'ip', args, { stdio: 'ignore' });
     try {
-      await waitFor(() => heard.some((a) => a.kind === 'hello' && a.endpoint.uuid === uuid), 10_000);
-      const cameras = await probeOnce({ windowMs: 1000, multicast: true, unicastAddresses: [] }, { multicastInterface: ns.hostAddress });
+      await until("wsdd's Hello", () => heard.some((a) => a.kind === 'hello' && a.endpoint.uuid === uuid), 10_000, 50);
+      const probe = { windowMs: 1000, multicast: true, unicastAddresses: [], maxEndpointsPerResponder: 16, maxXAddrsPerEndpoint: 4 };
+      const { endpoints: cameras } = await probeOnce(probe, { multicastInterface: ns.hostAddress });
       expect(cameras.map((c) => c.uuid)).not.toContain(uuid);
       wsdd.kill('SIGTERM');
-      await waitFor(() => heard.some((a) => a.kind === 'bye' && a.uuid === uuid), 10_000);
+      await until("wsdd's Bye", () => heard.some((a) => a.kind === 'bye' && a.uuid === uuid), 10_000, 50);
       expect(rejected).toEqual([]);
     } finally {
       wsdd.kill('SIGKILL');
@@ -108,8 +99,17 @@ describe('onvif handler and a camera in another namespace', () => {
       multicastInterface: ns.hostAddress,
       logger: new Logger({}, 'warn', new MemorySink()),
     });
-    const reader = new SnapshotReader(handler, JSON.stringify({ discoveryTimeoutSeconds: 0.5, discoveryIntervalSeconds: 3600 }));
+    // Only the camera this test starts counts: another WS-Discovery responder on the machine's
+    // network (a camera, a printer, another test's peer) must not answer for it.
+    const reader = new SnapshotReader(
+      handler,
+      JSON.stringify({ discoveryTimeoutSeconds: 0.5, discoveryIntervalSeconds: 3600, ipAddresses: { action: 'Include', items: [ns.namespaceAddress] } }),
+    );
     let camera: ChildProcess | undefined;
+    // A responder this test did not start for this purpose, on the same link: it answers the
+    // handler's Probe (as a camera on a developer's network would) and must be filtered out.
+    const stranger = new CameraSimulator({ bindAddress: ns.hostAddress, wsDiscoveryPort: 3702, username: 'admin', password: 'pa55' });
+    await stranger.start();
     try {
       expect(await reader.until(() => true, 5000)).toEqual([]);
       const [cmd, ...args] = ns.exec([
@@ -131,6 +131,7 @@ describe('onvif handler and a camera in another namespace', () => {
     } finally {
       camera?.kill('SIGKILL');
       await reader.stop();
+      await stranger.stop();
     }
   }, 30_000);
 });

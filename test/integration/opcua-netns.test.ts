@@ -12,15 +12,16 @@ import { Logger, MemorySink } from '../../lib/observability/logger.ts';
 import { OpcuaDiscoveryHandler, type OpcuaProblem } from '../../discovery-handlers/opcua/opcua-handler.ts';
 import { parseOpcuaDetails } from '../../discovery-handlers/opcua/opcua-details.ts';
 import { freePort } from '../../lib/net/free-port.ts';
-import { createLinkedNamespace, type LinkedNamespace } from '../netns/linked-namespace.ts';
+import { NetnsLab, type LinkedHost } from '../netns/netns-lab.ts';
 
-let ns: LinkedNamespace;
+const lab = new NetnsLab();
+let ns: LinkedHost;
 let base: string;
 let lds: OPCUADiscoveryServer;
 let ldsUrl: string;
 
 beforeAll(async () => {
-  ns = await createLinkedNamespace();
+  ns = await lab.addLinkedHost('peer');
   base = mkdtempSync(join(tmpdir(), 'akri-ts-opcua-netns-'));
   const port = await freePort(ns.hostAddress);
   lds = new OPCUADiscoveryServer({
@@ -34,7 +35,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await lds?.shutdown();
-  await ns?.remove();
+  await lab.remove();
   if (base) rmSync(base, { recursive: true, force: true });
 }, 30_000);
 

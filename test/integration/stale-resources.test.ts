@@ -1,5 +1,6 @@
 // The agent's tidying of stale akri.sh/* Node capacity (Akri #181) against the real API server:
 // the test owns the Node's status, as a kubelet would, and runs the tidier with a short grace.
+import { FakeClock } from '../support/fake-clock.ts';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StaleResourceTidier } from '../../agent/device-plugin/stale-resource-tidier.ts';
@@ -43,7 +44,7 @@ afterAll(async () => {
 describe('stale akri.sh capacity', () => {
   it('is removed after the grace when no plugin serves it and it reads 0; served, non-zero and foreign entries stay', async () => {
     await setResources({ 'akri.sh/cam-aaaaaa': '0', 'akri.sh/cam': '0', 'akri.sh/cam-bbbbbb': '2', 'example.com/gpu': '0' });
-    let now = 1_000_000;
+    const clock = new FakeClock(1_000_000);
     const registry = new Registry();
     const metrics = new DevicePluginMetrics(registry);
     const sink = new MemorySink();
@@ -52,7 +53,7 @@ describe('stale akri.sh capacity', () => {
       api: new AgentApi(cluster.kc, new AgentMetrics(registry)),
       events: new EventRecorder(cluster.kc, 'akri-agent', node),
       log: new Logger({ test: 'stale' }, 'debug', sink),
-      now: () => now,
+      clock,
       graceMs: 60_000,
       pollMs: 3_600_000,
       served: () => new Set(['akri.sh/cam']),
@@ -60,10 +61,10 @@ describe('stale akri.sh capacity', () => {
     });
 
     expect(await tidier.round()).toEqual([]);
-    now += 59_999;
+    await clock.advance(59_999);
     expect(await tidier.round()).toEqual([]);
     expect(await capacity()).toHaveProperty(['akri.sh/cam-aaaaaa'], '0');
-    now += 1;
+    await clock.advance(1);
     expect(await tidier.round()).toEqual(['akri.sh/cam-aaaaaa']);
 
     const after = await kubeRequest<NodeStatus>(cluster.kc, { method: 'GET', path: `/api/v1/nodes/${node}` });
@@ -80,7 +81,7 @@ describe('stale akri.sh capacity', () => {
 
   it('leaves an entry alone when it no longer reads 0 by the time of the patch', async () => {
     await setResources({ 'akri.sh/door-cccccc': '0' });
-    let now = 0;
+    const clock = new FakeClock(0);
     const registry = new Registry();
     const api = new AgentApi(cluster.kc, new AgentMetrics(registry));
     // The kubelet writes the entry again between the tidier's read and its patch.
@@ -95,14 +96,14 @@ describe('stale akri.sh capacity', () => {
       api: racing,
       events: new EventRecorder(cluster.kc, 'akri-agent', node),
       log: new Logger({ test: 'stale' }, 'error'),
-      now: () => now,
+      clock,
       graceMs: 1000,
       pollMs: 3_600_000,
       served: () => new Set(),
       removed: new DevicePluginMetrics(registry).staleResourcesRemoved,
     });
     expect(await tidier.round()).toEqual([]);
-    now = 1000;
+    await clock.advance(1000);
     expect(await tidier.round()).toEqual([]);
     expect(await capacity()).toHaveProperty(['akri.sh/door-cccccc'], '1');
   });

@@ -10,7 +10,7 @@ import { DebugEchoAvailability } from '../../discovery-handlers/debug-echo/avail
 import { deviceHash } from '../../lib/naming/instance-name.ts';
 import { applyConfiguration, getConfiguration, listInstances, nodeNames, TestNode } from './support/agent-nodes.ts';
 import { useTestCluster } from './support/cluster.ts';
-import { eventually } from './support/eventually.ts';
+import { eventually } from '../support/wait.ts';
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, '../..');

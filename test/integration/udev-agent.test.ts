@@ -7,7 +7,7 @@ import { UdevDiscoveryHandler } from '../../discovery-handlers/udev/udev-discove
 import { Logger } from '../../lib/observability/logger.ts';
 import { UmockdevTestbed } from '../fixtures/udev/umockdev-testbed.ts';
 import { useTestCluster } from './support/cluster.ts';
-import { eventually, holdsFor } from './support/eventually.ts';
+import { eventually, holdsFor } from '../support/wait.ts';
 import { applyConfiguration, getConfiguration, listEvents, listInstances, nodeNames } from './support/agent-nodes.ts';
 import { ExternalHandlerProcess, HandlerAgent, instanceName, SnapshotTap } from './support/handler-agents.ts';
 

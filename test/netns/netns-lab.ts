@@ -3,7 +3,10 @@
 // namespace plugged into one or more segments by a veth pair. Which node can reach which device
 // is then decided by the cabling, exactly as on a real site, and a test can pull a cable.
 // Nothing is created in the caller's own namespace, so cleanup is deleting the namespaces
-// (the veths go with them). Needs root (CAP_NET_ADMIN). Names are short (IFNAMSIZ is 15).
+// (the veths go with them). A host can instead be linked straight to the caller's own
+// namespace (addLinkedHost), for peers that must sit across a real link from this process:
+// onvif-util turns multicast loopback off, so it only hears cameras across one. Needs root
+// (CAP_NET_ADMIN). Names are short (IFNAMSIZ is 15).
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
@@ -23,6 +26,15 @@ export interface LabHost {
   exec(argv: string[]): string[];
 }
 
+/** A host linked by one veth pair to the caller's namespace (see addLinkedHost). */
+export interface LinkedHost extends LabHost {
+  /** Address on the caller's side of the veth (bind peers of this process here). */
+  hostAddress: string;
+  /** Address inside the host's namespace. */
+  namespaceAddress: string;
+  namespaceInterface: string;
+}
+
 interface Segment {
   bridge: string;
   subnet: number; // third octet of 10.<lab>.<subnet>.0/24
@@ -35,6 +47,8 @@ export class NetnsLab {
   private readonly namespaces: string[] = [];
   private readonly segments = new Map<string, Segment>();
   private readonly ports = new Map<string, string>(); // "<host>/<segment>" -> switch-side port
+  /** Veth ends in the caller's own namespace (addLinkedHost), deleted with the lab. */
+  private readonly hereLinks: string[] = [];
   private readonly labOctet = 200 + (Number.parseInt(this.id, 16) % 50);
   private portCount = 0;
 
@@ -86,8 +100,42 @@ export class NetnsLab {
     await ip('-n', this.switchNs, 'link', 'set', port, up ? 'up' : 'down');
   }
 
-  /** Deletes every namespace; each veth goes with its namespace. Safe to call twice. */
+  /**
+   * A host namespace joined to the caller's own namespace by one veth pair, on a /30 of
+   * 10.250.0.0/16 picked from the lab's id (concurrent runs rarely collide); its default route
+   * (and so multicast to 239.255.255.250) leaves by the veth.
+   */
+  async addLinkedHost(name: string): Promise<LinkedHost> {
+    const namespace = `ak${name}-${this.id}`.slice(0, 30);
+    const here = `akh${this.id}${this.hereLinks.length}`;
+    const inside = `akn${this.id}${this.hereLinks.length}`;
+    const n = (Number.parseInt(this.id, 16) * 4 + this.hereLinks.length) % 16384;
+    const base = [10, 250, Math.floor(n / 64), (n % 64) * 4];
+    const at = (k: number): string => [base[0], base[1], base[2], (base[3] ?? 0) + k].join('.');
+    const [hostAddress, namespaceAddress] = [at(1), at(2)];
+    await ip('netns', 'add', namespace);
+    this.namespaces.push(namespace);
+    this.hereLinks.push(here);
+    await ip('link', 'add', here, 'type', 'veth', 'peer', 'name', inside, 'netns', namespace);
+    await ip('addr', 'add', `${hostAddress}/30`, 'dev', here);
+    await ip('link', 'set', here, 'up');
+    await ip('-n', namespace, 'addr', 'add', `${namespaceAddress}/30`, 'dev', inside);
+    await ip('-n', namespace, 'link', 'set', inside, 'up');
+    await ip('-n', namespace, 'link', 'set', 'lo', 'up');
+    await ip('-n', namespace, 'route', 'add', 'default', 'dev', inside);
+    return {
+      namespace,
+      addresses: { here: namespaceAddress },
+      hostAddress,
+      namespaceAddress,
+      namespaceInterface: inside,
+      exec: (argv) => ['ip', 'netns', 'exec', namespace, ...argv],
+    };
+  }
+
+  /** Deletes every namespace (each veth goes with its namespace) and the links to this one. Safe to call twice. */
   async remove(): Promise<void> {
     for (const ns of this.namespaces.splice(0).reverse()) await run('ip', ['netns', 'del', ns]).catch(() => undefined);
+    for (const link of this.hereLinks.splice(0)) await run('ip', ['link', 'del', link]).catch(() => undefined);
   }
 }

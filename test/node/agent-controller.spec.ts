@@ -21,6 +21,7 @@ import { Logger } from '../../lib/observability/logger.ts';
 import { applyConfiguration, listInstances } from '../integration/support/agent-nodes.ts';
 import { useTestCluster } from '../integration/support/cluster.ts';
 import { brokerPod, createPod, nodeResource, readPod, schedulingFailures, until, waitForNodeResource, waitForPhase, waitForPodGone } from './support/broker-pods.ts';
+import { holdsFor } from '../support/wait.ts';
 
 const cluster = useTestCluster('node-ac');
 const nodeName = inject('nodeName');
@@ -152,7 +153,8 @@ describe('our agent and controller on a real kubelet', () => {
     const instance = (await oneInstance('echo')).metadata.name as string;
     const hash = instance.slice('echo-'.length).toUpperCase();
     await waitForNodeResource(cluster.core, nodeName, `akri.sh/${instance}`, { capacity: '2', allocatable: '2' });
-    await waitForNodeResource(cluster.core, nodeName, 'akri.sh/echo', { capacity: '2', allocatable: '2' });
+    // As in Akri, the Configuration resource offers one free virtual device per Instance, whatever its capacity.
+    await waitForNodeResource(cluster.core, nodeName, 'akri.sh/echo', { capacity: '1', allocatable: '1' });
 
     const pod = await runningBroker(instance);
     const logs = await logsOf(pod);
@@ -203,8 +205,7 @@ describe('our agent and controller on a real kubelet', () => {
       return failures.length ? failures.join('\n') : undefined;
     });
     expect(why).toContain('Insufficient akri.sh/solo');
-    await new Promise((r) => setTimeout(r, 3000));
-    expect((await readPod(cluster.core, ns, 'waiter')).status?.phase).toBe('Pending');
+    await holdsFor(async () => expect((await readPod(cluster.core, ns, 'waiter')).status?.phase).toBe('Pending'), 3000, 1000);
     expect(await usage()).toBe(nodeName);
 
     // Deleting the holder does not free the slot by itself: the agent frees it once the kubelet's
@@ -246,8 +247,7 @@ describe('our agent and controller on a real kubelet', () => {
     process.stderr.write(`[node] stale akri.sh entries removed ${removedAfter.toFixed(0)} s after they dropped to 0\n`);
     // They stay removed through the kubelet's next status syncs (every 10 s), and the resources
     // still served are untouched.
-    await new Promise((r) => setTimeout(r, 21_000));
-    expect(await absent()).toBe(true);
+    await holdsFor(async () => expect(await absent()).toBe(true), 21_000, 2000);
     const kept = (await listInstances(cluster.kc, ns, 'null'))[0]?.metadata.name as string;
     expect(await nodeResource(cluster.core, nodeName, `akri.sh/${kept}`)).toEqual({ capacity: '1', allocatable: '1' });
     const events = await cluster.core.listNamespacedEvent({ namespace: 'default', fieldSelector: `involvedObject.kind=Node,involvedObject.name=${nodeName},reason=StaleResourcesRemoved` });

@@ -1,14 +1,15 @@
-// The Configuration-level resource on the real kubelet, served with the agent's own ledger
-// rules: a broker asking for akri.sh/<configuration> ("any device of this Configuration") is
-// bound to an Instance slot, gets that Instance's environment, and the slot stops being offered
-// through the Instance's own resource.
+// The Configuration-level resource on the real kubelet, served by the agent's own plugin
+// backends over its slot ledger and device store (the API writes of the ledger stay in
+// memory): like Akri, akri.sh/<configuration> offers at most one free virtual device per
+// Instance, so two lights of capacity 2 are 2, not 4; a broker asking for two gets two
+// different lights, each with its own environment; and a slot held through the Configuration
+// stops being offered through the Instance's own resource.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { containerAllocateResponse } from '../../agent/device-plugin/allocate-response.ts';
-import { bindVirtualDevice, configurationPluginDevices, type LedgerInstance } from '../../agent/device-plugin/configuration-plugin-devices.ts';
 import { DevicePluginSet } from '../../agent/device-plugin/device-plugin-set.ts';
 import type { DevicePluginServer } from '../../agent/device-plugin/device-plugin-server.ts';
-import { instancePluginDevices, preferredSlots } from '../../agent/device-plugin/instance-plugin-devices.ts';
-import { formatHolder } from '../../agent/device-plugin/slot-usage.ts';
+import { ConfigurationPluginBackend, InstancePluginBackend, type BackendHooks } from '../../agent/device-plugin/plugin-backends.ts';
+import { SlotLedger } from '../../agent/device-plugin/slot-ledger.ts';
+import { DeviceStore } from '../../agent/devices/device-store.ts';
 import { Logger, MemorySink } from '../../lib/observability/logger.ts';
 import { useTestCluster } from '../integration/support/cluster.ts';
 import { brokerPod, createPod, until, waitForNodeResource, waitForPhase } from './support/broker-pods.ts';
@@ -17,68 +18,77 @@ const cluster = useTestCluster('node-cfg');
 const nodeName = inject('nodeName');
 const image = inject('brokerImage');
 
-/** One Instance's slot ledger (Instance.spec.deviceUsage), in memory. */
-const instance: LedgerInstance & { deviceUsage: Record<string, string> } = { name: 'lights-e1e2e3', capacity: 2, deviceUsage: {} };
-const properties = { LIGHT: 'porch' };
+/** Two lights, each with two slots, as this node's discovery reported them. */
+const lights = [
+  { key: 'e1e2e3', light: 'porch' },
+  { key: 'f1f2f3', light: 'gate' },
+].map((l) => ({ ...l, instance: `lights-${l.key}` }));
 let plugins: DevicePluginSet;
 const served: DevicePluginServer[] = [];
-const changed = (): void => served.forEach((p) => p.update());
+const ledger = new SlotLedger({
+  node: nodeName,
+  write: async () => 'written',
+  onChange: () => served.forEach((p) => p.update()),
+  persist: async () => undefined,
+});
+const devices = new DeviceStore();
+const hooks: BackendHooks = { claimed: () => undefined, refused: () => undefined, latency: () => undefined };
 
 beforeAll(async () => {
+  devices.publish(
+    'default/lights',
+    lights.map((l) => ({
+      configuration: 'default/lights',
+      key: l.key,
+      instance: { namespace: 'default', name: l.instance },
+      id: l.light,
+      properties: { LIGHT: l.light },
+      mounts: [],
+      deviceSpecs: [],
+      shared: false,
+    })),
+  );
+  for (const l of lights) {
+    ledger.upsert({ namespace: 'default', name: l.instance, configurationName: 'lights', capacity: 2, brokerProperties: { LIGHT: l.light }, listsNode: true, remoteUsage: {} });
+  }
+  const sources = { ledger, devices };
   plugins = new DevicePluginSet({ pluginDir: inject('devicePluginDir'), logger: new Logger({ component: 'node-test' }, 'warn', new MemorySink()), pollMs: 200 });
   plugins.start();
-  served.push(
-    await plugins.add({
-      resourceName: `akri.sh/${instance.name}`,
-      backend: {
-        devices: () => instancePluginDevices(instance.name, instance.capacity, instance.deviceUsage, nodeName),
-        preferred: (available, must, size) => preferredSlots(available, must, size, instance.deviceUsage, nodeName),
-        allocate: () => Promise.reject(new Error('this test asks for the Configuration resource only')),
-      },
-    }),
-    await plugins.add({
-      resourceName: 'akri.sh/lights',
-      backend: {
-        devices: () => configurationPluginDevices('lights', [instance], nodeName),
-        preferred: (available, must, size) => [...must, ...[...available].filter((id) => !must.includes(id)).sort()].slice(0, Math.max(size, must.length)),
-        async allocate(virtualDevices) {
-          const bound = virtualDevices.map((vd) => {
-            const binding = bindVirtualDevice(vd, [instance], nodeName);
-            if (!binding) throw new Error(`no free slot of Configuration lights for ${vd}`);
-            instance.deviceUsage[binding.slot] = formatHolder({ kind: 'configuration', virtualDevice: vd, node: nodeName });
-            return binding;
-          });
-          changed();
-          return containerAllocateResponse(bound.map(() => ({ hash: instance.name.slice(-6), brokerProperties: properties, mounts: [], deviceSpecs: [] })));
-        },
-      },
-    }),
-  );
+  for (const l of lights) served.push(await plugins.add({ resourceName: `akri.sh/${l.instance}`, backend: new InstancePluginBackend(l.instance, nodeName, sources, hooks) }));
+  served.push(await plugins.add({ resourceName: 'akri.sh/lights', backend: new ConfigurationPluginBackend('lights', nodeName, sources, hooks) }));
 });
 
 afterAll(async () => {
   await plugins.stop();
 });
 
+async function environment(ns: string, pod: string): Promise<string> {
+  await waitForPhase(cluster.core, ns, pod, 'Running');
+  return until(`${pod} to print its environment`, async () => {
+    const res = await cluster.kubectl(['logs', '-n', ns, pod]);
+    return res.code === 0 && res.stdout.includes('--- end ---') ? res.stdout : undefined;
+  });
+}
+
 describe('the Configuration-level resource on a real kubelet', () => {
-  it('a broker asking for any device of the Configuration is bound to an Instance slot and gets its environment', async () => {
+  it('offers one free virtual device per Instance (2, not 4), and a broker asking for two gets two different lights', async () => {
     const ns = cluster.namespace;
-    await waitForNodeResource(cluster.core, nodeName, `akri.sh/${instance.name}`, { capacity: '2', allocatable: '2' });
+    for (const l of lights) await waitForNodeResource(cluster.core, nodeName, `akri.sh/${l.instance}`, { capacity: '2', allocatable: '2' });
     await waitForNodeResource(cluster.core, nodeName, 'akri.sh/lights', { capacity: '2', allocatable: '2' });
 
-    await createPod(cluster.core, ns, brokerPod('any-light', image, nodeName, { resources: { 'akri.sh/lights': '1' } }));
-    await waitForPhase(cluster.core, ns, 'any-light', 'Running');
-    const logs = await until('the broker to print its environment', async () => {
-      const res = await cluster.kubectl(['logs', '-n', ns, 'any-light']);
-      return res.code === 0 && res.stdout.includes('--- end ---') ? res.stdout : undefined;
-    });
-    expect(logs).toContain('LIGHT=porch');
+    await createPod(cluster.core, ns, brokerPod('two-lights', image, nodeName, { resources: { 'akri.sh/lights': '2' } }));
+    const logs = await environment(ns, 'two-lights');
     expect(logs).toContain('LIGHT_E1E2E3=porch');
-
-    expect(Object.keys(instance.deviceUsage)).toEqual(['lights-e1e2e3-0']);
-    expect(instance.deviceUsage['lights-e1e2e3-0']).toMatch(new RegExp(`^C:lights-[01]:${nodeName}$`));
-    // The slot is held through the Configuration, so the Instance's own resource offers one less.
-    await waitForNodeResource(cluster.core, nodeName, `akri.sh/${instance.name}`, { capacity: '2', allocatable: '1' });
-    await waitForNodeResource(cluster.core, nodeName, 'akri.sh/lights', { capacity: '2', allocatable: '2' });
+    expect(logs).toContain('LIGHT_F1F2F3=gate');
+    for (const l of lights) {
+      const held = Object.entries(ledger.usage(l.instance));
+      expect(held).toHaveLength(1);
+      expect(held[0]?.[1]).toMatch(new RegExp(`^C:lights-\\d+:${nodeName}$`));
+    }
+    // Each slot held through the Configuration is one less (Unhealthy) on the Instance's own
+    // resource; each Instance's second slot is now the one free virtual device it offers, next
+    // to the two the pod holds (which the kubelet keeps counting as allocated to it).
+    for (const l of lights) await waitForNodeResource(cluster.core, nodeName, `akri.sh/${l.instance}`, { capacity: '2', allocatable: '1' });
+    await waitForNodeResource(cluster.core, nodeName, 'akri.sh/lights', { capacity: '4', allocatable: '4' });
   });
 });

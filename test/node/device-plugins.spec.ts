@@ -24,6 +24,7 @@ import {
   waitForPodGone,
 } from './support/broker-pods.ts';
 import { requestKubeletRestart } from './support/node-control.ts';
+import { holdsFor } from '../support/wait.ts';
 
 const cluster = useTestCluster('node-dp');
 const nodeName = inject('nodeName');
@@ -81,7 +82,8 @@ describe('our device plugins on a real kubelet', () => {
       },
     });
     expect(await waitForNodeResource(cluster.core, nodeName, 'akri.sh/cams-a1b2c3', { capacity: '2', allocatable: '2' })).toBeTruthy();
-    expect(await waitForNodeResource(cluster.core, nodeName, 'akri.sh/cams', { capacity: '2', allocatable: '2' })).toBeTruthy();
+    // As in Akri, the Configuration resource offers one free virtual device per Instance.
+    expect(await waitForNodeResource(cluster.core, nodeName, 'akri.sh/cams', { capacity: '1', allocatable: '1' })).toBeTruthy();
   });
 
   it('a broker asking for the Instance gets its Allocate environment, plain and hash-suffixed', async () => {
@@ -113,8 +115,7 @@ describe('our device plugins on a real kubelet', () => {
       return failures.length ? failures.join('\n') : undefined;
     });
     expect(why).toContain(`Insufficient ${ledger.resourceName}`);
-    await new Promise((r) => setTimeout(r, 5000));
-    expect((await readPod(cluster.core, ns, 'second')).status?.phase).toBe('Pending');
+    await holdsFor(async () => expect((await readPod(cluster.core, ns, 'second')).status?.phase).toBe('Pending'), 5000, 1000);
     expect(ledger.events.map((e) => e.kind)).toEqual(['claimed']);
 
     await cluster.core.deleteNamespacedPod({ namespace: ns, name: 'first' });

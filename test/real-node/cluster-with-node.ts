@@ -12,6 +12,7 @@ import { pkiPaths } from '../../cli/start/control-plane/pki.ts';
 import { apiserverArgsForNode } from '../../cli/start/node/apiserver-for-node.ts';
 import { renderAuditPolicy } from './audit-policy.ts';
 import { kubeletLayout, type KubernetesDistro } from '../../cli/start/node/kubelet-layout.ts';
+import type { ContainerdRuntime } from '../../cli/start/node/containerd.ts';
 import { hostAddress, RealNode, type RealNodeTimings } from '../../cli/start/node/real-node.ts';
 
 export interface ClusterWithNode {
@@ -25,7 +26,7 @@ export interface ClusterWithNode {
   stop(): Promise<void>;
 }
 
-export async function startClusterWithNode(dir: string, nodeName: string, distro: KubernetesDistro = 'k8s'): Promise<ClusterWithNode> {
+export async function startClusterWithNode(dir: string, nodeName: string, distro: KubernetesDistro = 'k8s', containerdRuntime?: ContainerdRuntime): Promise<ClusterWithNode> {
   const nodeIp = hostAddress();
   const auditPolicy = join(dir, 'audit-policy.yaml');
   const auditLog = join(dir, 'control-plane', 'logs', 'audit.log');
@@ -64,6 +65,7 @@ export async function startClusterWithNode(dir: string, nodeName: string, distro
       adminCert: pki.adminCert,
       adminKey: pki.adminKey,
       layout: kubeletLayout(distro),
+      containerdRuntime,
     });
     t = Date.now();
     const timings = await node.start();

@@ -5,6 +5,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { ConfigurationSpec } from '../../../lib/crd/configuration.ts';
 import type { Instance } from '../../../lib/crd/instance.ts';
 import { kubeRequest, serverSideApply } from '../../../lib/kube/raw-request.ts';
+import { cdiName, instanceName } from '../../../lib/naming/instance-name.ts';
 
 const base = (ns: string) => `/apis/akri.sh/v0/namespaces/${ns}`;
 
@@ -27,13 +28,15 @@ export function patchConfiguration(kc: KubeConfig, ns: string, name: string, spe
 
 export interface AgentView {
   configurationName: string;
+  /** The device's hash: the Instance is `<configurationName>-<hash>`. */
+  hash: string;
   shared: boolean;
   capacity?: number;
 }
 
 /** What one node's agent applies: itself in `nodes`, or (nodes: []) withdrawing itself. */
-export function agentApplyInstance(kc: KubeConfig, ns: string, name: string, node: string, view: AgentView, present = true): Promise<unknown> {
-  const hash = name.slice(-6);
+export function agentApplyInstance(kc: KubeConfig, ns: string, node: string, view: AgentView, present = true): Promise<unknown> {
+  const name = instanceName(view.configurationName, view.hash);
   return serverSideApply(
     kc,
     `${base(ns)}/instances/${name}`,
@@ -43,7 +46,7 @@ export function agentApplyInstance(kc: KubeConfig, ns: string, name: string, nod
       metadata: { name },
       spec: {
         configurationName: view.configurationName,
-        cdiName: `akri.sh/${view.configurationName}=${hash}`,
+        cdiName: cdiName(view.configurationName, view.hash),
         capacity: view.capacity ?? 2,
         shared: view.shared,
         nodes: present ? [node] : [],

@@ -1,6 +1,7 @@
 // Pods on the real node as the specs use them: the busybox broker (prints its environment, stays
 // up), asking for akri.sh resources through limits as brokers do, plus waits on pod phase,
 // scheduling events and the Node's capacity. Everything goes through the API server.
+import { until as waitUntil } from '../../support/wait.ts';
 import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
 
 export interface BrokerPodOptions {
@@ -33,20 +34,9 @@ export function brokerPod(name: string, image: string, nodeName: string, o: Brok
   };
 }
 
-export async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000, everyMs = 500): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError = '';
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      if ((err as { fatal?: boolean }).fatal) throw err;
-      lastError = (err as Error).message;
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${lastError})` : ''}`);
+/** test/support/wait.ts's until, with the real node's patience (pulls, cgroups, a busy machine). */
+export function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000, everyMs = 500): Promise<T> {
+  return waitUntil(what, probe, timeoutMs, everyMs);
 }
 
 /** Creates a pod, retrying while the namespace's default ServiceAccount does not exist yet. */
