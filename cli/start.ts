@@ -1,9 +1,11 @@
 // `npm start`: the main job. With no cluster configured it brings up the local control plane
-// (the same one the tests use), installs the akri.sh CRDs, registers this machine as a Node
-// kept Ready by a heartbeat, runs the controller and one agent, starts demo devices on loopback,
-// applies one Configuration per handler, and shows Configurations, Instances and broker Pods
-// live. With KUBECONFIG set it runs the operator (agent + controller) against that cluster
-// instead, with no demo devices. Ctrl-C stops everything it started.
+// (the same one the tests use), installs the akri.sh CRDs, makes this machine a Node (a real
+// kubelet on containerd when the machine can run one, so the brokers run; else a Node kept Ready
+// by a heartbeat: node-mode.ts), runs the controller and one agent, starts demo devices on
+// loopback, applies one Configuration per handler, and shows Configurations, Instances, broker
+// Pods and what the running brokers print, live. With KUBECONFIG set it runs the operator (agent
+// + controller) against that cluster instead, with no demo devices. Ctrl-C stops everything it
+// started. Arguments: --kubelet / --no-kubelet (see node-mode.ts).
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -12,12 +14,16 @@ import { installCrds } from '../lib/kube/install-crds.ts';
 import { ControlPlane, controlPlaneComponents, type ControlPlaneEndpoints } from './start/control-plane/control-plane.ts';
 import { startDemoDevices } from './start/demo/demo-devices.ts';
 import { demoConfigurations } from './start/demo/demo-configurations.ts';
-import { NodeHeartbeat } from './start/node-heartbeat.ts';
 import { OperatorProcesses } from './start/operator-processes.ts';
 import { LiveView } from './start/live-view.ts';
 import { applyConfiguration } from './start/apply-configuration.ts';
 import { runStartupSteps, StartupInterrupted, type StartupStep } from './start/startup-steps.ts';
 import { kubeBinariesStep } from './start/kube-binaries-step.ts';
+import { chooseNodeMode, gatherNodeFacts, kubeletSetting, type KubeletSetting, type NodeMode } from './start/node-mode.ts';
+import { nodeStep, type LocalNode } from './start/node-step.ts';
+import { apiserverArgsForNode } from './start/node/apiserver-for-node.ts';
+import { hostAddress } from './start/node/real-node.ts';
+import { BrokerEnvironmentReader, formatBrokerEnvironment } from './start/broker-environment.ts';
 
 const DEMO_HANDLERS = ['opcua', 'onvif', 'modbus', 'udev'];
 
@@ -71,11 +77,11 @@ function steps(list: StartupStep[]): Promise<void> {
   return run;
 }
 
-function operatorStep(kubeconfig: string, dir: string, logDir: string, embed: string[]): StartupStep {
+function operatorStep(kubeconfig: string, dir: string, logDir: string, embed: string[], agentDirs: { kubeletDir?: string; stateDir?: string } = {}): StartupStep {
   return {
     title: `Controller and agent for node ${nodeName}`,
     async run(step) {
-      const operator = new OperatorProcesses({ kubeconfig, nodeName, embed, dir, logDir });
+      const operator = new OperatorProcesses({ kubeconfig, nodeName, embed, dir, logDir, ...agentDirs });
       operator.start();
       cleanups.push({ what: 'the agent and the controller', stop: () => operator.stop() });
       step.title(`Started the controller and an agent for node ${nodeName} (handlers: ${embed.join(', ')}). Logs: ${logDir}`);
@@ -83,7 +89,14 @@ function operatorStep(kubeconfig: string, dir: string, logDir: string, embed: st
   };
 }
 
-async function againstConfiguredCluster(kubeconfig: string): Promise<{ kc: KubeConfig; header: string[] }> {
+interface Started {
+  kc: KubeConfig;
+  header: string[];
+  /** What the running brokers print, when a kubelet runs them. */
+  brokers?: BrokerEnvironmentReader;
+}
+
+async function againstConfiguredCluster(kubeconfig: string): Promise<Started> {
   const kc = loadKubeConfig(kubeconfig);
   const server = kc.getCurrentCluster()?.server ?? 'unknown server';
   const dir = join(cacheDir, 'operator');
@@ -101,23 +114,31 @@ async function againstConfiguredCluster(kubeconfig: string): Promise<{ kc: KubeC
   return { kc, header: [`akri-ts against ${server}, agent for node ${nodeName}`, 'Apply a Configuration with kubectl to see its Instances here.'] };
 }
 
-async function localDemo(): Promise<{ kc: KubeConfig; header: string[] }> {
+async function localDemo(setting: KubeletSetting): Promise<Started> {
   const dir = join(cacheDir, 'local-cluster');
   let endpoints: ControlPlaneEndpoints | undefined;
   let kc: KubeConfig | undefined;
+  let node: LocalNode | undefined;
+  const mode: NodeMode = chooseNodeMode(setting, setting === 'off' ? { missing: [] } : await gatherNodeFacts());
+  const kubelet = mode.kind === 'kubelet';
+  if (mode.kind === 'heartbeat' && setting === 'auto') {
+    say(`No real kubelet, so broker Pods will stay Pending: ${mode.why}. (npm start -- --no-kubelet skips this check.)`);
+  }
   const cluster = (): { endpoints: ControlPlaneEndpoints; kc: KubeConfig } => {
     if (!endpoints || !kc) throw new Error('the control plane has not started');
     return { endpoints, kc };
   };
   say(`akri-ts local demo on node ${nodeName} (state in ${dir})`);
   await steps([
-    kubeBinariesStep(controlPlaneComponents()),
+    kubeBinariesStep(kubelet ? [...controlPlaneComponents(), 'kubelet', 'kube-proxy'] : controlPlaneComponents()),
     {
       title: 'Local control plane: etcd, kube-apiserver, kube-scheduler, kube-controller-manager',
       async run(step) {
         const states = new Map<string, string>();
         const plane = new ControlPlane({
           dir,
+          // With a kubelet, pods reach the API server through the kubernetes Service, as on K3s.
+          ...(kubelet ? { apiserverArgs: apiserverArgsForNode(hostAddress()) } : {}),
           onComponent(name, state) {
             states.set(name, state === 'healthy' ? `${name} ✔` : `${name} starting`);
             step.progress([...states.values()].join(' · '));
@@ -132,18 +153,25 @@ async function localDemo(): Promise<{ kc: KubeConfig; header: string[] }> {
         step.title(`Control plane ready in ${((Date.now() - started) / 1000).toFixed(1)} s at ${endpoints.server}, akri.sh CRDs installed`);
       },
     },
-    {
-      title: `Node ${nodeName}`,
-      async run(step) {
-        const heartbeat = new NodeHeartbeat(cluster().kc, nodeName, noteProblem);
-        await heartbeat.start();
-        cleanups.push({ what: `the heartbeat of node ${nodeName}`, stop: () => heartbeat.stop() });
-        step.title(`Registered node ${nodeName}, kept Ready by a heartbeat (no kubelet runs here)`);
-      },
-    },
+    nodeStep({
+      nodeName,
+      setting,
+      mode,
+      dir,
+      cluster,
+      onStop: (what, stop) => cleanups.push({ what, stop }),
+      noteProblem,
+      started: (n) => (node = n),
+      interrupted: () => interrupt.signal.aborted,
+    }),
     {
       title: 'Controller and agent',
-      run: (step) => operatorStep(cluster().endpoints.kubeconfig, dir, cluster().endpoints.logDir, DEMO_HANDLERS).run(step),
+      run: (step) =>
+        operatorStep(cluster().endpoints.kubeconfig, dir, cluster().endpoints.logDir, DEMO_HANDLERS, {
+          kubeletDir: node?.kubeletDir ?? 'none',
+          // In the local cluster's directory, not the host's /var/lib/akri.
+          stateDir: join(dir, 'agent', 'state'),
+        }).run(step),
     },
     {
       title: 'Demo devices on loopback',
@@ -151,7 +179,7 @@ async function localDemo(): Promise<{ kc: KubeConfig; header: string[] }> {
         const demo = await startDemoDevices(join(dir, 'demo'), (line) => step.progress(line));
         cleanups.push({ what: 'the demo devices', stop: () => demo.stop() });
         step.progress('applying one Configuration per handler');
-        for (const c of demoConfigurations(demo.endpoints)) await applyConfiguration(cluster().kc, c);
+        for (const c of demoConfigurations(demo.endpoints, node?.brokerImage)) await applyConfiguration(cluster().kc, c);
         step.title(`Demo devices on loopback (OPC UA server and LDS, ONVIF camera, Modbus TCP unit; udev: /dev/null, /dev/zero), one Configuration per handler`);
       },
     },
@@ -162,15 +190,18 @@ async function localDemo(): Promise<{ kc: KubeConfig; header: string[] }> {
     header: [
       `akri-ts local demo: node ${nodeName}, API server ${ep.server}`,
       `kubectl: export KUBECONFIG=${ep.kubeconfig} PATH=${ep.binDir}:$PATH`,
-      `Logs: ${ep.logDir}. Broker Pods stay Pending: no kubelet runs containers here.`,
+      `Logs: ${ep.logDir}. ${node?.note ?? ''}`,
     ],
+    ...(node?.kind === 'kubelet' ? { brokers: new BrokerEnvironmentReader(client) } : {}),
   };
 }
 
 try {
+  const setting = kubeletSetting(process.argv.slice(2), process.env);
   const kubeconfig = process.env.KUBECONFIG;
-  const { kc, header } = kubeconfig ? await againstConfiguredCluster(kubeconfig) : await localDemo();
-  const view = new LiveView(kc, () => header, () => localProblems);
+  const { kc, header, brokers } = kubeconfig ? await againstConfiguredCluster(kubeconfig) : await localDemo(setting);
+  const brokerSection = brokers ? async () => formatBrokerEnvironment(await brokers.read()) : undefined;
+  const view = new LiveView(kc, () => header, () => localProblems, brokerSection);
   cleanups.push({ what: 'the live view', stop: () => view.stop() });
   view.start();
 } catch (err) {

@@ -1,7 +1,8 @@
 // The live terminal view of `npm start`: redraws problems (nodes whose discovery is stuck, the
 // latest Warning Events on Configurations and Instances, and what npm start itself noticed),
-// then Configurations, Instances and broker Pods, in place once a second on a terminal; when
-// stdout is a pipe it prints a new frame only when something changed, so a log stays readable.
+// then Configurations, Instances and broker Pods, and any section the caller adds (what the
+// running brokers print), in place once a second on a terminal; when stdout is a pipe it prints
+// a new frame only when something changed, so a log stays readable.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { readSnapshot } from '../status/cluster-snapshot.ts';
 import { formatSnapshot } from '../status/status-table.ts';
@@ -18,6 +19,8 @@ export class LiveView {
     private readonly kc: KubeConfig,
     private readonly header: () => string[],
     private readonly localProblems: () => string[] = () => [],
+    /** More of the frame, after the broker Pods; undefined adds nothing. */
+    private readonly extra: () => Promise<string | undefined> = () => Promise.resolve(undefined),
     private readonly out: NodeJS.WriteStream = process.stdout,
   ) {}
 
@@ -37,7 +40,9 @@ export class LiveView {
   private async render(): Promise<void> {
     let body: string;
     try {
-      body = formatSnapshot(await readSnapshot(this.kc), { localProblems: this.localProblems() });
+      const [snapshot, extra] = await Promise.all([readSnapshot(this.kc), this.extra()]);
+      body = formatSnapshot(snapshot, { localProblems: this.localProblems() });
+      if (extra !== undefined) body += `\n${extra}`;
     } catch (err) {
       body = `cannot read the cluster: ${(err as Error).message}\n`;
     }

@@ -41,7 +41,22 @@ export class NodeHeartbeat {
     }
   }
 
+  /**
+   * A Node just created is also written by the controller manager (taints, its CIDR), so a status
+   * written over a stale read may conflict: read again and retry.
+   */
   private async beat(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.writeReady();
+        return;
+      } catch (err) {
+        if ((err as { code?: number }).code !== 409 || attempt >= 5) throw err;
+      }
+    }
+  }
+
+  private async writeReady(): Promise<void> {
     const now = new Date();
     const node = await this.core.readNode({ name: this.nodeName });
     node.status = {

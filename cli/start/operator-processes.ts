@@ -16,6 +16,13 @@ export interface OperatorOptions {
   embed: string[];
   dir: string;
   logDir: string;
+  /**
+   * Where the agent meets the kubelet (--kubelet-dir): "none" when no kubelet runs here, so the
+   * agent never registers with a kubelet that is not this demo's. Default: the agent's own.
+   */
+  kubeletDir?: string;
+  /** The slot ledger's checkpoint (--state-dir); default: the agent's own (/var/lib/akri/state). */
+  stateDir?: string;
 }
 
 export class OperatorProcesses {
@@ -38,7 +45,11 @@ export class OperatorProcesses {
     this.agent = new ManagedProcess({
       name: 'akri-ts agent',
       command: process.execPath,
-      args: node(['agent', '--node', o.nodeName, '--kubeconfig', o.kubeconfig, '--handlers-dir', handlersDir, '--metrics-port', '0', '--embed', o.embed.join(',')]),
+      args: node([
+        'agent', '--node', o.nodeName, '--kubeconfig', o.kubeconfig, '--handlers-dir', handlersDir, '--metrics-port', '0', '--embed', o.embed.join(','),
+        ...(o.kubeletDir !== undefined ? ['--kubelet-dir', o.kubeletDir] : []),
+        ...(o.stateDir !== undefined ? ['--state-dir', o.stateDir] : []),
+      ]),
       logFile: join(o.logDir, 'agent.log'),
       env,
     });

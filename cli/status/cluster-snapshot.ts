@@ -238,7 +238,8 @@ export function summarise(o: ClusterObjects): ClusterSnapshot {
         shared: i.spec.shared ?? false,
         nodes: [...(i.spec.nodes ?? [])].sort(),
         slotsUsed: dra ? (claims.allocatedInPool.get(poolName({ namespace, name })) ?? 0) : usage.filter((owner) => owner !== '').length,
-        slots: dra ? i.spec.capacity : usage.length || i.spec.capacity,
+        // Akri lists every slot in deviceUsage, free ones as ""; our agent writes only the taken ones.
+        slots: dra ? i.spec.capacity : Math.max(i.spec.capacity, usage.length),
         brokers: brokers.filter((b) => b.instance === name && b.namespace === namespace).map((b) => b.name),
         inGrace: (graceOf.get(`${namespace}/${name}`) ?? []).sort((a, b) => a.node.localeCompare(b.node)),
       };

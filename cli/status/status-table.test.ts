@@ -54,6 +54,12 @@ describe('akri-ts status', () => {
     ]);
   });
 
+  it('counts out of the capacity when deviceUsage lists only the slots taken (as our agent writes it)', () => {
+    const claimedOnly = { ...instance, spec: { ...instance.spec, deviceUsage: { 'akri-udev-ce4650-0': 'edge-1' } } };
+    const [row] = summarise({ configurations: [configuration], instances: [claimedOnly], pods: [pod] }).instances;
+    expect([row?.slotsUsed, row?.slots]).toEqual([1, 2]);
+  });
+
   it('shows why discovery is stuck on a node', () => {
     expect(snapshot.configurations[0]?.nodes).toEqual(['edge-1: InvalidDiscoveryDetails (udevRules[0]: bad)', 'edge-2: Discovering']);
     expect(snapshot.discoveryProblems).toEqual([

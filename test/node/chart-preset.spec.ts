@@ -1,5 +1,5 @@
 // The chart's kubernetesDistro presets on a kubelet laid out as that distribution lays it out
-// (AKRI_TS_NODE_DISTRO, test/real-node/kubelet-layout.ts). On the default k8s layout this installs
+// (AKRI_TS_NODE_DISTRO, cli/start/node/kubelet-layout.ts). On the default k8s layout this installs
 // with the k3s preset, whose kubelet directory is the same /var/lib/kubelet; `npm run test:node`
 // then runs this file again on a MicroK8s layout (kubelet rooted in /var/snap/microk8s/..., with
 // /var/lib/kubelet a symlink to it) and installs with the microk8s preset. Either way the agent pod
@@ -10,7 +10,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { listInstances } from '../integration/support/agent-nodes.ts';
 import { useTestCluster } from '../integration/support/cluster.ts';
-import { kubeletLayout } from '../real-node/kubelet-layout.ts';
+import { kubeletLayout } from '../../cli/start/node/kubelet-layout.ts';
 import { brokerPod, createPod, until, waitForNodeResource, waitForPodGone } from './support/broker-pods.ts';
 import { ChartRelease, imageValues, socketsUnder } from './support/chart-release.ts';
 import { waitForReadyPods } from './support/pod-report.ts';

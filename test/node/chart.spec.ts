@@ -14,7 +14,7 @@ import type { Instance } from '../../lib/crd/instance.ts';
 import { kubeRequest } from '../../lib/kube/raw-request.ts';
 import { listInstances } from '../integration/support/agent-nodes.ts';
 import { useTestCluster } from '../integration/support/cluster.ts';
-import { kubeletLayout } from '../real-node/kubelet-layout.ts';
+import { kubeletLayout } from '../../cli/start/node/kubelet-layout.ts';
 import { auditOffset, repeatedWrites, writeCounts, writesSince } from './support/api-writes.ts';
 import { until } from './support/broker-pods.ts';
 import { ChartRelease, httpGet, imageValues, socketsUnder } from './support/chart-release.ts';
@@ -28,7 +28,7 @@ const brokerImage = inject('brokerImage');
 const auditLog = inject('auditLog');
 const layout = kubeletLayout(distro);
 const RELEASE = 'akri-ts';
-// The broker image serves its environment on 8083 (test/real-node/node-images.ts).
+// The broker image serves its environment on 8083 (cli/start/node/node-images.ts).
 const service = { portName: 'http', type: 'ClusterIP', port: 80, targetPort: 8083, protocol: 'TCP' };
 const brokerPod = { image: imageValues(brokerImage) };
 

@@ -1,17 +1,17 @@
 // Global setup of the real-node tier: the akri-ts image (built from its Dockerfile, cached by
 // content), a control plane, then containerd + the kubelet + kube-proxy as one Ready node, rooted
 // as the distribution in AKRI_TS_NODE_DISTRO roots its kubelet (k8s by default; see
-// test/real-node/kubelet-layout.ts), with the image imported into the node's containerd. Specs get
+// cli/start/node/kubelet-layout.ts), with the image imported into the node's containerd. Specs get
 // what they need through inject(); the kubelet can be restarted through a loopback control
 // endpoint. When the machine cannot run a node, the run fails here with the reason (see
-// test/real-node/prerequisites.ts); nothing is skipped.
+// cli/start/node/prerequisites.ts); nothing is skipped.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { installCrds } from '../../lib/kube/install-crds.ts';
 import { startClusterWithNode } from '../real-node/cluster-with-node.ts';
-import { distroFromEnv, type KubernetesDistro } from '../real-node/kubelet-layout.ts';
+import { distroFromEnv, type KubernetesDistro } from '../../cli/start/node/kubelet-layout.ts';
 import { ensureAkriImage } from './support/akri-image.ts';
 import { serveNodeControl } from './support/node-control.ts';
 

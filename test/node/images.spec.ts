@@ -6,8 +6,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { ensureImageArchive } from '../real-node/image-archive.ts';
-import { BROKER_IMAGE } from '../real-node/node-images.ts';
+import { ensureImageArchive } from '../../cli/start/node/image-archive.ts';
+import { BROKER_IMAGE } from '../../cli/start/node/node-images.ts';
 
 const sha256 = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
 const cache = mkdtempSync(join(tmpdir(), 'akri-ts-image-cache-'));

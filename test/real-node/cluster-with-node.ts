@@ -1,9 +1,7 @@
 // A control plane plus one real node, started together: what the node test tier's global setup
-// and the by-hand script (start-and-wait.ts) both need. Pods reach the API server as on K3s: it
-// listens on the node's address too and advertises it, so the `kubernetes` Service has that
-// endpoint (the lease reconciler writes it), and the node's kube-proxy routes the Service's
-// ClusterIP to it. The apiserver reaches kubelets by InternalIP (the node's name does not resolve
-// here), and audits every write to akri.sh objects, Pods, Services and Node status (audit-policy.ts).
+// and the by-hand script (start-and-wait.ts) both need. Pods reach the API server as on K3s
+// (cli/start/node/apiserver-for-node.ts), and it audits every write to akri.sh objects, Pods,
+// Services and Node status (audit-policy.ts).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -11,10 +9,11 @@ import { loadKubeConfig } from '../../lib/kube/kube-config.ts';
 import { ensureKubeBinaries } from '../../cli/start/control-plane/binaries.ts';
 import { ControlPlane, type ControlPlaneEndpoints } from '../../cli/start/control-plane/control-plane.ts';
 import { pkiPaths } from '../../cli/start/control-plane/pki.ts';
+import { apiserverArgsForNode } from '../../cli/start/node/apiserver-for-node.ts';
 import { renderAuditPolicy } from './audit-policy.ts';
-import { kubeletLayout, type KubernetesDistro } from './kubelet-layout.ts';
-import type { ContainerdRuntime } from './containerd.ts';
-import { hostAddress, RealNode, type RealNodeTimings } from './real-node.ts';
+import { kubeletLayout, type KubernetesDistro } from '../../cli/start/node/kubelet-layout.ts';
+import type { ContainerdRuntime } from '../../cli/start/node/containerd.ts';
+import { hostAddress, RealNode, type RealNodeTimings } from '../../cli/start/node/real-node.ts';
 
 export interface ClusterWithNode {
   plane: ControlPlane;
@@ -32,14 +31,10 @@ export async function startClusterWithNode(dir: string, nodeName: string, distro
   const auditPolicy = join(dir, 'audit-policy.yaml');
   const auditLog = join(dir, 'control-plane', 'logs', 'audit.log');
   writeFileSync(auditPolicy, renderAuditPolicy());
-  // Later flags win: these replace the loopback-only defaults of cli/start's control plane.
   const plane = new ControlPlane({
     dir: join(dir, 'control-plane'),
     apiserverArgs: [
-      '--kubelet-preferred-address-types=InternalIP',
-      '--bind-address=0.0.0.0',
-      `--advertise-address=${nodeIp}`,
-      '--endpoint-reconciler-type=lease',
+      ...apiserverArgsForNode(nodeIp),
       `--audit-policy-file=${auditPolicy}`,
       `--audit-log-path=${auditLog}`,
       '--audit-log-format=json',

@@ -7,6 +7,9 @@
 // device and a broker Pod for each; a Configuration with bad discoveryDetails must show up as a
 // problem in the live view; `akri-ts status --output dot | dot -Tpng` must draw the demo; and
 // Ctrl-C typed into the terminal must stop everything: no process of the run may be left.
+// AKRI_TS_KUBELET=off: this is npm start without a node (the Node kept Ready by a heartbeat,
+// brokers Pending), whatever the machine offers; with a real kubelet it is tested in the node
+// tier (test/node-start/), which takes the machine-wide node lock.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -81,6 +84,7 @@ it(
       AKRI_TS_KUBE_MODULE_DIR: join(root, 'test/fixtures/kube-build-stand-in'),
       AKRI_TS_REAL_KUBE_BIN: realBin,
       GOCACHE: join(state, 'go-build-cache'),
+      AKRI_TS_KUBELET: 'off',
     };
     delete env.KUBECONFIG;
     delete env.AKRI_TS_KUBE_BIN;
@@ -128,6 +132,7 @@ it(
       }
       expect(section(frame, 'BROKER PODS').every((row) => /Pending|Running/.test(row))).toBe(true);
       expect(frame).toContain('PROBLEMS: none');
+      expect(frame).toContain('Broker Pods stay Pending, no kubelet runs containers here: turned off');
       process.stderr.write(
         `npm start: build ${((builtAt - started) / 1000).toFixed(1)} s, first Instance ${(((firstInstanceAt ?? 0) - builtAt) / 1000).toFixed(1)} s after it, ` +
           `every Instance and broker ${((allAt - builtAt) / 1000).toFixed(1)} s after it\n`,

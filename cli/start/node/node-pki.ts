@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { opensslEnv } from '../../cli/start/control-plane/pki.ts';
+import { opensslEnv } from '../control-plane/pki.ts';
 
 const run = promisify(execFile);
 

@@ -7,8 +7,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { join } from 'node:path';
-import { writeKubeconfig } from '../../cli/start/control-plane/kubeconfig.ts';
-import { ManagedProcess } from '../../lib/process/managed-process.ts';
+import { writeKubeconfig } from '../control-plane/kubeconfig.ts';
+import { ManagedProcess } from '../../../lib/process/managed-process.ts';
 import { renderKubeletConfig } from './kubelet-config.ts';
 import type { KubeletLayout } from './kubelet-layout.ts';
 import type { NodePki } from './node-pki.ts';

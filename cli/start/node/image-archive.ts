@@ -40,7 +40,7 @@ const sha256 = (data: Buffer | string): string => createHash('sha256').update(da
 
 /** The cache key: busybox's bytes plus the recipe; a new Debian busybox rebuilds the image. */
 export function recipeKey(recipe: ImageRecipe, busybox: Buffer): string {
-  return sha256(Buffer.concat([busybox, Buffer.from(JSON.stringify({ v: 1, ...recipe }))]));
+  return sha256(Buffer.concat([busybox, Buffer.from(JSON.stringify({ v: 2, ...recipe }))]));
 }
 
 async function busyboxApplets(): Promise<string[]> {
@@ -83,7 +83,7 @@ export async function ensureImageArchive(recipe: ImageRecipe): Promise<BuiltImag
       created: '1970-01-01T00:00:00Z',
       config: { Env: recipe.env ?? ['PATH=/bin'], Cmd: recipe.cmd, WorkingDir: '/' },
       rootfs: { type: 'layers', diff_ids: [`sha256:${diffId}`] },
-      history: [{ created: '1970-01-01T00:00:00Z', created_by: 'akri-ts test/real-node/image-archive.ts' }],
+      history: [{ created: '1970-01-01T00:00:00Z', created_by: 'akri-ts cli/start/node/image-archive.ts' }],
     });
     const configName = `${sha256(config)}.json`;
     writeFileSync(join(out, configName), config);

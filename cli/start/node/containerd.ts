@@ -5,8 +5,8 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { findOnPath } from '../../cli/start/control-plane/binaries.ts';
-import { ManagedProcess } from '../../lib/process/managed-process.ts';
+import { findOnPath } from '../control-plane/binaries.ts';
+import { ManagedProcess } from '../../../lib/process/managed-process.ts';
 import { containerdPaths, renderBridgeConflist, renderContainerdConfig, type BridgeNetwork, type ContainerdPaths } from './containerd-config.ts';
 import { killShims, unmountUnder } from './host-cleanup.ts';
 

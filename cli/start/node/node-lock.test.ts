@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { acquireNodeLock } from './node-lock.ts';
+import { acquireNodeLock, nodeLockHolder } from './node-lock.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'akri-ts-lock-'));
 const path = join(dir, 'node.lock');
@@ -14,11 +14,13 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('the real-node lock', () => {
   it('refuses while another live process holds it', () => {
     writeFileSync(path, JSON.stringify({ pid: process.ppid }));
-    expect(() => acquireNodeLock(path)).toThrow(/another real-node test run \(pid \d+\)/);
+    expect(nodeLockHolder(path)).toBe(process.ppid);
+    expect(() => acquireNodeLock(path)).toThrow(/another real node \(pid \d+: the node test tier or npm start\)/);
   });
 
   it('takes over from a dead owner and returns what that owner recorded', () => {
     writeFileSync(path, JSON.stringify({ pid: 2 ** 22 + 1, dir: '/tmp/old', bridge: 'akrits0' }));
+    expect(nodeLockHolder(path)).toBeUndefined();
     const lock = acquireNodeLock(path);
     expect(lock.stale).toEqual({ pid: 2 ** 22 + 1, dir: '/tmp/old', bridge: 'akrits0' });
     lock.record({ dir: '/tmp/new' });

@@ -50,6 +50,12 @@ function readRecord(path: string): NodeLockRecord | undefined {
   }
 }
 
+/** The pid of a live process holding the lock, if any (a dead owner's lock is free to take). */
+export function nodeLockHolder(path = NODE_LOCK): number | undefined {
+  const owner = readRecord(path);
+  return owner && owner.pid !== process.pid && alive(owner.pid) ? owner.pid : undefined;
+}
+
 export function acquireNodeLock(path = NODE_LOCK): NodeLock {
   let stale: NodeLockRecord | undefined;
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -66,7 +72,7 @@ export function acquireNodeLock(path = NODE_LOCK): NodeLock {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const owner = readRecord(path);
       if (owner && owner.pid !== process.pid && alive(owner.pid)) {
-        throw new Error(`another real-node test run (pid ${owner.pid}) holds ${path}; two kubelets on one host would share the kubepods cgroups`);
+        throw new Error(`another real node (pid ${owner.pid}: the node test tier or npm start) holds ${path}; two kubelets on one host would share the kubepods cgroups`);
       }
       stale = owner;
       rmSync(path, { force: true });

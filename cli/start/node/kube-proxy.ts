@@ -7,8 +7,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { findOnPath } from '../../cli/start/control-plane/binaries.ts';
-import { ManagedProcess } from '../../lib/process/managed-process.ts';
+import { findOnPath } from '../control-plane/binaries.ts';
+import { ManagedProcess } from '../../../lib/process/managed-process.ts';
 import { KUBE_PROXY_NFT_TABLES, renderKubeProxyConfig, type KubeProxyConfigOptions } from './kube-proxy-config.ts';
 
 const run = promisify(execFile);

@@ -9,11 +9,15 @@ const stayUp = "trap 'exit 0' TERM INT; while :; do sleep 1; done";
 
 export const PAUSE_IMAGE: ImageRecipe = { repository: 'akri-ts/pause', cmd: ['/bin/sh', '-c', stayUp] };
 
+/** The lines around the environment the broker prints first (what npm start's view reads back). */
+export const BROKER_ENV_BEGIN = '--- environment ---';
+export const BROKER_ENV_END = '--- end ---';
+
 export const BROKER_IMAGE: ImageRecipe = {
   repository: 'akri-ts/broker',
   cmd: [
     '/bin/sh',
     '-c',
-    `echo '--- environment ---'; env | sort; echo '--- end ---'; mkdir -p /tmp/www && env | sort > /tmp/www/env && httpd -p 8083 -h /tmp/www; ${stayUp}`,
+    `echo '${BROKER_ENV_BEGIN}'; env | sort; echo '${BROKER_ENV_END}'; mkdir -p /tmp/www && env | sort > /tmp/www/env && httpd -p 8083 -h /tmp/www; ${stayUp}`,
   ],
 };

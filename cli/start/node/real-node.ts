@@ -10,8 +10,8 @@ import { lstatSync, mkdirSync, readlinkSync, rmSync, symlinkSync } from 'node:fs
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type { KubeConfig, V1Node, V1PodList } from '@kubernetes/client-node';
-import { kubeRequest } from '../../lib/kube/raw-request.ts';
-import { freePort } from '../../lib/net/free-port.ts';
+import { kubeRequest } from '../../../lib/kube/raw-request.ts';
+import { freePort } from '../../../lib/net/free-port.ts';
 import { Containerd, type ContainerdRuntime } from './containerd.ts';
 import { cleanHostPaths, missingHostPaths } from './host-paths.ts';
 import { killCgroupTree, killShims, removeCgroupTrees, unmountUnder } from './host-cleanup.ts';
@@ -144,12 +144,14 @@ export class RealNode {
     this.prepareKubeletRoot();
     this.say(`host: ${JSON.stringify(this.facts)}`);
 
+    this.say('building the pause and broker images (busybox), unless cached');
     let t = Date.now();
     const pause = await ensureImageArchive(PAUSE_IMAGE);
     const broker = await ensureImageArchive(BROKER_IMAGE);
     this.images = { pause, broker };
     const imagesMs = Date.now() - t;
 
+    this.say('starting containerd, importing the images');
     t = Date.now();
     mkdirSync(join(dir, 'logs'), { recursive: true });
     const containerd = new Containerd({
@@ -166,6 +168,7 @@ export class RealNode {
     const containerdMs = Date.now() - t;
 
     t = Date.now();
+    this.say('starting the kubelet, waiting for the Node to be Ready');
     const nodeIp = hostAddress();
     const pki = await makeNodePki(join(dir, 'pki'), nodeName, nodeIp, ca);
     const ports = { port: await freePort(), healthzPort: await freePort() };
@@ -189,6 +192,7 @@ export class RealNode {
     await this.waitNodeReady(180_000);
     const nodeReadyMs = Date.now() - t;
 
+    this.say('starting kube-proxy, waiting for the kubernetes Service to answer');
     t = Date.now();
     const kubeProxy = new KubeProxy({
       dir,
