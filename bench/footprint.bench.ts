@@ -119,7 +119,6 @@ const bench: Benchmark = async (args) => {
     NODE_ENV: 'production',
     DISCOVERY_HANDLERS_DIRECTORY: handlersDir,
     DEBUG_ECHO_AVAILABILITY_FILE: join(dir, 'debug-echo-availability.txt'),
-    OPCUA_PKI_FOLDER: join(dir, 'opcua-client-pki'),
   };
   delete env.NODE_OPTIONS;
   const run = (name: string, argv: string[]): ChildProcess => {
