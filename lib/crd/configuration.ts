@@ -5,6 +5,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { V1JobSpec, V1ObjectMeta, V1PodSpec, V1ServiceSpec } from '@kubernetes/client-node';
 import { cel, embedded, stringEnum, stringMap } from './schema-helpers.ts';
+import { MAX_LISTED_IN_GRACE } from './status-limits.ts';
 
 /** Akri's pattern: property names are C identifiers (they end up in environment variables). */
 export const PROPERTY_NAME_PATTERN = '^[_A-Za-z][_A-Za-z0-9]*$';
@@ -101,8 +102,6 @@ export const ConditionSchema = Type.Object({
 
 export const NODE_DISCOVERY_STATES = ['Discovering', 'WaitingForHandler', 'HandlerUnavailable', 'InvalidDiscoveryDetails', 'PropertiesUnresolved'] as const;
 
-/** How many Instances in their grace period one node entry lists (the status must stay small). */
-export const MAX_LISTED_IN_GRACE = 50;
 
 export const InstanceInGraceSchema = Type.Object({
   instance: Type.String({ minLength: 1, description: 'The Instance whose device this node no longer sees.' }),
