@@ -8,7 +8,7 @@
 // Each phase waits until every device is served to the kubelet, then --quiet-seconds (120) at
 // rest, sampling memory every 5 s; figures are the median of the last 30 s of samples (the GC's
 // sawtooth), peaks are VmHWM. A bare `node` with the same flags, idling, is the floor.
-// npm run bench -- footprint [--quiet-seconds 120] [--node-flags "<v8 flags>"] [--no-separate] --json
+// npm run bench -- footprint [--quiet-seconds 120] [--node-flags="<node and v8 flags>"] [--no-separate] --json
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
