@@ -8,11 +8,14 @@
 // Each phase waits until every device is served to the kubelet, then --quiet-seconds (120) at
 // rest, sampling memory every 5 s; figures are the median of the last 30 s of samples (the GC's
 // sawtooth), peaks are VmHWM. A bare `node` with the same flags, idling, is the floor.
+// The controller gets its kubeconfig as JSON: in a pod it reads its service account and loads no
+// YAML parser, and a JSON kubeconfig is read the same way (lib/kube/lite-kube-config.ts).
 // npm run bench -- footprint [--quiet-seconds 120] [--node-flags="<node and v8 flags>"] [--no-separate] --json
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { ControlPlane } from '../cli/start/control-plane/control-plane.ts';
 import { freePort } from '../lib/net/free-port.ts';
 import { kubeRequest, type KubeEndpoint } from '../lib/kube/raw-request.ts';
@@ -159,6 +162,8 @@ const bench: Benchmark = async (args) => {
     await postConfiguration(kc, ns, 'fp-onvif', { discoveryHandler: { name: 'onvif', discoveryDetails: `multicast: false\nunicastTargets: ["${cameraAddress}"]\ndiscoveryTimeoutSeconds: 1\n` }, capacity: 1, brokerSpec: broker });
     const devices = 6;
 
+    const controllerKubeconfig = join(dir, 'controller-kubeconfig.json');
+    writeFileSync(controllerKubeconfig, JSON.stringify(parseYaml(readFileSync(ep.kubeconfig, 'utf8'))));
     const floor = run('floor', ['-e', 'setInterval(() => {}, 1 << 30)']);
     const agentArgs = (metricsPort: number, embed: boolean) => [
       entry, 'agent', '--node', NODE, '--handlers-dir', handlersDir, '--kubelet-dir', join(dir, 'kubelet'), '--state-dir', join(dir, 'state'),
@@ -167,7 +172,7 @@ const bench: Benchmark = async (args) => {
 
     log('phase 1: the agent with debugEcho, udev, opcua and onvif inside, and the controller');
     const embeddedPort = await freePort();
-    const controller = run('controller', [entry, 'controller', '--kubeconfig', ep.kubeconfig, '--identity', 'footprint', '--namespace', ns, '--lease-namespace', ns, '--metrics-port', String(await freePort())]);
+    const controller = run('controller', [entry, 'controller', '--kubeconfig', controllerKubeconfig, '--identity', 'footprint', '--namespace', ns, '--lease-namespace', ns, '--metrics-port', String(await freePort())]);
     const embedded = run('agent', agentArgs(embeddedPort, true));
     const phase1 = new Map([['floor', floor], ['controller', controller], ['agent', embedded]]);
     const embeddedReadySeconds = await untilServed(kc, ns, kubelet, embeddedPort, devices, phase1);
