@@ -23,7 +23,7 @@ import { KubeletStandIn } from '../test/kubelet-stand-in/kubelet-stand-in.ts';
 import { deviceHash } from '../lib/naming/instance-name.ts';
 import { log, type Benchmark } from './benchmark.ts';
 import { postConfiguration, procCpuMs, procStatusMiB, startBenchCluster } from './bench-cluster.ts';
-import { compileAsImage } from './compiled.ts';
+import { akriTsCommand, imageNodeFlags } from './compiled.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -38,9 +38,7 @@ const bench: Benchmark = async (args) => {
   const instances = args.number('instances', 100);
   const capacity = args.number('capacity', 2);
   const floor = args.flags['no-floor'] !== true;
-  const nodeFlags = args.string('node-flags', '').split(/\s+/).filter(Boolean);
-  const asImage = args.flags['as-image'] === true || args.flags['node-flags'] !== undefined;
-  const agentEntry = asImage ? [...nodeFlags, compileAsImage(), 'agent'] : ['--import', 'tsx', join(root, 'agent/main.ts')];
+  const akriTs = akriTsCommand(args.flags, imageNodeFlags());
   const dir = mkdtempSync(join(tmpdir(), 'akri-ts-bench-allocate-'));
   const plane = new ControlPlane({ dir: join(dir, 'cp'), scheduler: false, controllerManager: false });
   const kubeletDir = join(dir, 'kubelet');
@@ -57,9 +55,9 @@ const bench: Benchmark = async (args) => {
     const metricsPort = await freePort();
     child = spawn(
       process.execPath,
-      [...agentEntry, '--node', 'bench-node', '--handlers-dir', join(dir, 'handlers'), '--kubeconfig', ep.kubeconfig,
+      akriTs.argv('agent', '--node', 'bench-node', '--handlers-dir', join(dir, 'handlers'), '--kubeconfig', ep.kubeconfig,
         '--kubelet-dir', kubeletDir, '--state-dir', join(dir, 'state'), '--slot-reclaim-grace', '3600', '--metrics-port', String(metricsPort), '--namespace', ns,
-        '--embed', 'debugEcho', '--debug-echo-shared'],
+        '--embed', 'debugEcho', '--debug-echo-shared'),
       { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, AKRI_LOG_LEVEL: 'warn' } },
     );
     child.stderr?.on('data', (d: Buffer) => process.stderr.write(d));
@@ -115,7 +113,7 @@ const bench: Benchmark = async (args) => {
     await kubelet.waitFor(() => all.every((r) => kubelet.isRegistered(r)), 60_000, 'every plugin registered again');
     const reregisterSeconds = (performance.now() - restarted) / 1000;
     return {
-      agentRunAs: asImage ? `node ${nodeFlags.join(' ')} dist/cli/akri-ts.js`.replace(/\s+/g, ' ') : 'tsx',
+      agentRunAs: akriTs.runAs,
       agentPeakMiB: Math.round(procStatusMiB(child.pid ?? 0, 'VmHWM')),
       instances,
       allocations: sorted.length,

@@ -28,7 +28,7 @@ import { freePort } from '../lib/net/free-port.ts';
 import { sleep } from '../lib/time/sleep.ts';
 import { log, type Benchmark } from './benchmark.ts';
 import { postConfiguration, procStatusMiB, startBenchCluster } from './bench-cluster.ts';
-import { compileAsImage, repoRoot } from './compiled.ts';
+import { akriTsCommand, imageNodeFlags, repoRoot } from './compiled.ts';
 import { SHARED_HANDLER, type FleetNode, type FromFleetProcess, type ToFleetProcess } from './fleet-nodes.ts';
 
 const NODE_LOSS_GRACE_SECONDS = 40;
@@ -166,7 +166,8 @@ const bench: Benchmark = async (args) => {
   const sharedPerGroup = args.number('shared-per-group', 10);
   const processCount = args.number('processes', 4);
   const restSeconds = args.number('rest-seconds', 60);
-  const entry = compileAsImage();
+  // The controller runs as the image runs it (--node-flags="..." to weigh other flags).
+  const akriTs = akriTsCommand({ ...args.flags, 'as-image': true }, imageNodeFlags());
 
   const nodes: FleetNode[] = Array.from({ length: nodeCount }, (_, i) => ({ name: `fleet-${String(i).padStart(3, '0')}`, group: `g${Math.floor(i / groupSize)}` }));
   const groups = [...new Set(nodes.map((n) => n.group))];
@@ -214,7 +215,7 @@ const bench: Benchmark = async (args) => {
     await postConfiguration(kc, ns, 'fleet-shared', { discoveryHandler: { name: SHARED_HANDLER, discoveryDetails: JSON.stringify({ descriptions: sharedDescriptions }) }, capacity: 2, brokerSpec: broker });
 
     const controllerPort = await freePort();
-    controller = spawn(process.execPath, [entry, 'controller', '--kubeconfig', ep.kubeconfig, '--identity', 'fleet', '--namespace', ns, '--lease-namespace', ns, '--metrics-port', String(controllerPort), '--log-level', 'warn'], {
+    controller = spawn(process.execPath, akriTs.argv('controller', '--kubeconfig', ep.kubeconfig, '--identity', 'fleet', '--namespace', ns, '--lease-namespace', ns, '--metrics-port', String(controllerPort), '--log-level', 'warn'), {
       cwd: repoRoot,
       stdio: ['ignore', 'ignore', 'inherit'],
       env: { ...process.env, NODE_OPTIONS: '' },
@@ -309,6 +310,7 @@ const bench: Benchmark = async (args) => {
     log(`${victim.name}: Instances and slots updated after ${secondsToInstancesUpdated.toFixed(1)} s, brokers gone after ${secondsToBrokersGone.toFixed(1)} s`);
 
     return {
+      controllerRunAs: akriTs.runAs,
       nodes: nodeCount,
       instances: expected.size,
       brokers: expectedBrokers,

@@ -10,6 +10,7 @@
 // sawtooth), peaks are VmHWM. A bare `node` with the same flags, idling, is the floor.
 // The controller gets its kubeconfig as JSON: in a pod it reads its service account and loads no
 // YAML parser, and a JSON kubeconfig is read the same way (lib/kube/lite-kube-config.ts).
+// Node flags: the image's (the Dockerfile's ENTRYPOINT), or --node-flags="<flags>" to weigh others.
 // npm run bench -- footprint [--quiet-seconds 120] [--node-flags="<node and v8 flags>"] [--no-separate] --json
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,7 +25,7 @@ import { KubeletStandIn } from '../test/kubelet-stand-in/kubelet-stand-in.ts';
 import { CameraSimulator } from '../simulators/onvif-camera/camera-simulator.ts';
 import { log, type Benchmark } from './benchmark.ts';
 import { postConfiguration, procCpuMs, startBenchCluster } from './bench-cluster.ts';
-import { compileAsImage, repoRoot } from './compiled.ts';
+import { compileAsImage, imageNodeFlags, repoRoot } from './compiled.ts';
 import { groupOnItsOwnMiB, processMemory, round1, type ProcessMemory } from './process-memory.ts';
 
 const NODE = 'footprint-node';
@@ -104,7 +105,7 @@ async function stopProcess(p: ChildProcess): Promise<void> {
 
 const bench: Benchmark = async (args) => {
   const quietSeconds = args.number('quiet-seconds', 120);
-  const nodeFlags = args.string('node-flags', '').split(/\s+/).filter(Boolean);
+  const nodeFlags = typeof args.flags['node-flags'] === 'string' ? args.flags['node-flags'].split(/\s+/).filter(Boolean) : imageNodeFlags();
   const separate = args.flags['no-separate'] !== true;
   log(`compiling as the image does (images/tsconfig.build.json → dist/); node flags: ${nodeFlags.join(' ') || '(none)'}`);
   const entry = compileAsImage();
