@@ -3,6 +3,7 @@
 // Also decides whether the entry changed enough to be worth a write (times are ignored).
 import type { Condition, InstanceInGrace, NodeDiscoveryStatus } from '../../lib/crd/configuration.ts';
 import { MAX_LISTED_IN_GRACE } from '../../lib/crd/status-limits.ts';
+import { codeUnitCompare } from '../../lib/naming/natural-order.ts';
 import type { EndpointView } from '../discovery/discovery-session.ts';
 
 export interface NodeStatusInput {
@@ -70,7 +71,7 @@ export function nodeStatus(i: NodeStatusInput): NodeDiscoveryStatus {
     ),
     condition('Discovering', state === 'Discovering', state, message),
   ];
-  const inGrace = [...(i.inGrace ?? [])].sort((a, b) => a.leaveAt.localeCompare(b.leaveAt) || a.instance.localeCompare(b.instance));
+  const inGrace = [...(i.inGrace ?? [])].sort((a, b) => codeUnitCompare(a.leaveAt, b.leaveAt) || codeUnitCompare(a.instance, b.instance));
   return {
     node: i.node,
     state,

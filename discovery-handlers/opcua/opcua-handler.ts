@@ -20,6 +20,7 @@ import { reachableDiscoveryUrl } from './discovery-url-host.ts';
 import { OpcuaCallFailed, OpcuaDiscoveryClient } from './opcua-discovery-client.ts';
 import { parseOpcuaDetails, type OpcuaDiscoveryDetails } from './opcua-details.ts';
 import { selectServers, urlKey, type SelectedServer } from './server-selection.ts';
+import { codeUnitCompare } from '../../lib/naming/natural-order.ts';
 
 export const OPCUA_DISCOVERY_URL = 'OPCUA_DISCOVERY_URL';
 /** Ours, beyond Akri. */
@@ -107,7 +108,7 @@ class RoundView {
   snapshot(): DiscoveredDevice[] {
     return this.devices()
       .map(toDevice)
-      .sort((a, b) => a.id.localeCompare(b.id));
+      .sort((a, b) => codeUnitCompare(a.id, b.id));
   }
 }
 
