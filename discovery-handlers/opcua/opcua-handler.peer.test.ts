@@ -71,9 +71,14 @@ describe('opcua discovery', () => {
   }, 30_000);
 
   it('with FindServersOnNetwork on, lists the same servers once', async () => {
-    // The LDS's multicast extension also hears other LDSs on this machine: keep to ours.
+    // FindServersOnNetwork answers with what the LDS heard by multicast DNS: other OPC UA
+    // servers on this machine (other tests, a real PLC on the network) may be listed too, so
+    // the round keeps to ours. Each must be listed once, and no server twice.
     const ours = { action: 'Include', items: ['Line 1 PLC', 'Line 2 PLC'] };
     const devices = await handler.round(details({ findServersOnNetwork: true, applicationNames: ours }));
+    const ids = devices.map((d) => d.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.sort()).toEqual([line1.url, line2.url].sort());
     expect(devices.map((d) => d.properties.OPCUA_APPLICATION_NAME).sort()).toEqual(['Line 1 PLC', 'Line 2 PLC']);
   }, 30_000);
 

@@ -5,6 +5,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { V1JobSpec, V1ObjectMeta, V1PodSpec, V1ServiceSpec } from '@kubernetes/client-node';
 import { cel, embedded, stringEnum, stringMap } from './schema-helpers.ts';
+import { DEVICE_ALLOCATION_MODES } from './device-allocation.ts';
 import { MAX_LISTED_IN_GRACE } from './status-limits.ts';
 
 /** Akri's pattern: property names are C identifiers (they end up in environment variables). */
@@ -89,6 +90,13 @@ export const ConfigurationSpecSchema = Type.Object({
         'akri-ts: how long a device may be missing (or its handler unreachable) before this node leaves its Instance. Unset: the agent default (--instance-grace-period).',
     }),
   ),
+  // akri-ts: opt-in Dynamic Resource Allocation (resource.k8s.io/v1, Kubernetes 1.34+).
+  deviceAllocation: Type.Optional(
+    stringEnum(DEVICE_ALLOCATION_MODES, {
+      description:
+        'akri-ts: how pods get these devices. DevicePlugin (the default, as Akri): kubelet device plugins, resources akri.sh/<instance> and akri.sh/<configuration>. DRA: ResourceSlices of the driver akri.sh, a DeviceClass named after this Configuration, and ResourceClaims (brokers get one for their exact device); needs Kubernetes 1.34+ and the chart value dra.enabled. See docs/dra.md.',
+    }),
+  ),
 });
 
 export const ConditionSchema = Type.Object({
@@ -101,7 +109,6 @@ export const ConditionSchema = Type.Object({
 });
 
 export const NODE_DISCOVERY_STATES = ['Discovering', 'WaitingForHandler', 'HandlerUnavailable', 'InvalidDiscoveryDetails', 'PropertiesUnresolved'] as const;
-
 
 export const InstanceInGraceSchema = Type.Object({
   instance: Type.String({ minLength: 1, description: 'The Instance whose device this node no longer sees.' }),
