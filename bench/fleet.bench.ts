@@ -11,11 +11,14 @@
 //                          settled (the controller's Lease renewals apart)
 //   apiRequestsPerDevice   the agents' API requests until settled ÷ (node, device) sightings
 //   controllerPeakMiB      the controller's VmHWM over the whole run
-//   apiserver*             the API server's own request latency (its /metrics) while the fleet came up
+//   apiserver*             the API server's own request latency (its /metrics) while the fleet came up,
+//                          its busiest requests and those it failed (5xx, 429) by verb, resource, code
+// A fleet not up within --timeout-seconds reports how far it got (instancesCompleteAtTimeout,
+// brokersAtTimeout) with the API server's figures, and stops there.
 // Then one node dies (its agent and kubelet stop, its heartbeat stops) after holding slots: the
 // time until the node lifecycle controller marks it, and until its Instances' nodes lists and
 // slots are updated and its brokers are gone (bar: the node-loss grace + 30 s).
-// npm run bench -- fleet [--nodes 100] [--local 100] [--group-size 10] [--shared-per-group 10] [--processes 4] --json
+// npm run bench -- fleet [--nodes 100] [--local 100] [--group-size 10] [--shared-per-group 10] [--processes 4] [--rest-seconds 60] [--timeout-seconds 600] --json
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -132,6 +135,24 @@ function apiserverLatency(before: string, after: string): { count: number; p50Ms
   return { count: total.get(Infinity) ?? 0, p50Ms: quantile(total, 0.5), p99Ms: quantile(total, 0.99), byVerb };
 }
 
+/** Requests the API server answered between two scrapes of its /metrics, by verb, resource and code, busiest first (10 at most). */
+function apiserverRequestMix(before: string, after: string, keep: (code: number) => boolean): Record<string, number> {
+  const totals = (text: string): Map<string, number> => {
+    const out = new Map<string, number>();
+    for (const m of text.matchAll(/^apiserver_request_total\{([^}]*)\} (\S+)/gm)) {
+      const labels = m[1] ?? '';
+      const code = Number(/code="(\d+)"/.exec(labels)?.[1] ?? 0);
+      if (!keep(code)) continue;
+      const key = `${/verb="([^"]+)"/.exec(labels)?.[1] ?? ''} ${/resource="([^"]*)"/.exec(labels)?.[1] ?? ''} ${code}`;
+      out.set(key, (out.get(key) ?? 0) + Number(m[2]));
+    }
+    return out;
+  };
+  const b0 = totals(before);
+  const mix = [...totals(after)].map(([k, n]) => [k, n - (b0.get(k) ?? 0)] as const).filter(([, n]) => n > 0);
+  return Object.fromEntries(mix.sort((a, b) => b[1] - a[1]).slice(0, 10));
+}
+
 async function controllerCounts(port: number): Promise<{ total: number; writes: number; lease: number }> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   const counts = { total: 0, writes: 0, lease: 0 };
@@ -166,6 +187,9 @@ const bench: Benchmark = async (args) => {
   const sharedPerGroup = args.number('shared-per-group', 10);
   const processCount = args.number('processes', 4);
   const restSeconds = args.number('rest-seconds', 60);
+  // How long the fleet may take to come up (goals: 120 s, 180 s): past it, the run reports how far
+  // it got and what the API server was doing, and skips the rest and the node's death.
+  const timeoutSeconds = args.number('timeout-seconds', 600);
   // The controller runs as the image runs it (--node-flags="..." to weigh other flags).
   const akriTs = akriTsCommand({ ...args.flags, 'as-image': true }, imageNodeFlags());
 
@@ -247,23 +271,49 @@ const bench: Benchmark = async (args) => {
 
     let secondsToAllInstances = NaN;
     let secondsToAllBrokers = NaN;
-    await until('every Instance with its full nodes list and every broker Pod', 600_000, async () => {
+    let complete = 0;
+    let pods = 0;
+    const cameUp = await until('every Instance with its full nodes list and every broker Pod', timeoutSeconds * 1000, async () => {
       if (Number.isNaN(secondsToAllInstances)) {
         const items = (await listInstances(kc, ns)).items;
-        const complete = items.filter((i) => {
+        complete = items.filter((i) => {
           const want = expected.get(i.metadata.name);
           return want !== undefined && JSON.stringify([...(i.spec.nodes ?? [])].sort()) === JSON.stringify(want);
         }).length;
         log(`${((performance.now() - started) / 1000).toFixed(0)} s: ${items.length} Instances, ${complete} of ${expected.size} complete`);
         if (complete === expected.size) secondsToAllInstances = (performance.now() - started) / 1000;
       }
-      const pods = (await listBrokers(kc, ns)).items.length;
+      pods = (await listBrokers(kc, ns)).items.length;
       log(`${((performance.now() - started) / 1000).toFixed(0)} s: ${pods} of ${expectedBrokers} broker Pods; controller RSS ${procStatusMiB(controllerPid, 'VmRSS').toFixed(0)} MiB`);
       if (pods >= expectedBrokers && Number.isNaN(secondsToAllBrokers)) secondsToAllBrokers = (performance.now() - started) / 1000;
       return !Number.isNaN(secondsToAllInstances) && !Number.isNaN(secondsToAllBrokers) ? true : undefined;
-    });
+    }).catch((err: Error) => err);
     const metricsAfter = await kubeRequest<string>(kc, { method: 'GET', path: '/metrics' });
     const latency = apiserverLatency(metricsBefore, metricsAfter);
+    const apiserver = {
+      apiserverRequests: latency.count,
+      apiserverP50Ms: latency.p50Ms,
+      apiserverP99Ms: latency.p99Ms,
+      apiserverP99MsByVerb: JSON.stringify(latency.byVerb),
+      apiserverBusiest: JSON.stringify(apiserverRequestMix(metricsBefore, metricsAfter, () => true)),
+      apiserverFailed: JSON.stringify(apiserverRequestMix(metricsBefore, metricsAfter, (code) => code >= 500 || code === 429)),
+    };
+    const scale = { controllerRunAs: akriTs.runAs, nodes: nodeCount, instances: expected.size, brokers: expectedBrokers, processes: fleet.length };
+    if (cameUp instanceof Error) {
+      // Not up within the time allowed: what was reached, and what the API server was doing.
+      log(cameUp.message);
+      return {
+        ...scale,
+        timeoutSeconds,
+        instancesCompleteAtTimeout: complete,
+        brokersAtTimeout: pods,
+        secondsToAllInstances: Number.isNaN(secondsToAllInstances) ? `not within ${timeoutSeconds}` : Number(secondsToAllInstances.toFixed(1)),
+        secondsToAllBrokers: `not within ${timeoutSeconds}`,
+        controllerPeakMiB: Math.round(procStatusMiB(controllerPid, 'VmHWM')),
+        fleetRssMiBPerNode: Number((fleet.reduce((s, fp) => s + procStatusMiB(fp.child.pid ?? 0, 'VmRSS'), 0) / nodeCount).toFixed(1)),
+        ...apiserver,
+      };
+    }
 
     const agentCounts = async (): Promise<Record<string, number>> => {
       const out: Record<string, number> = {};
@@ -310,11 +360,7 @@ const bench: Benchmark = async (args) => {
     log(`${victim.name}: Instances and slots updated after ${secondsToInstancesUpdated.toFixed(1)} s, brokers gone after ${secondsToBrokersGone.toFixed(1)} s`);
 
     return {
-      controllerRunAs: akriTs.runAs,
-      nodes: nodeCount,
-      instances: expected.size,
-      brokers: expectedBrokers,
-      processes: fleet.length,
+      ...scale,
       secondsToAllInstances: Number(secondsToAllInstances.toFixed(1)),
       secondsToAllBrokers: Number(secondsToAllBrokers.toFixed(1)),
       apiWritesPerMinuteAtRest: Number(((writesAtRest * 60) / restSeconds).toFixed(2)),
@@ -324,10 +370,7 @@ const bench: Benchmark = async (args) => {
       controllerPeakMiB: Math.round(procStatusMiB(controllerPid, 'VmHWM')),
       controllerRssMiB: Math.round(procStatusMiB(controllerPid, 'VmRSS')),
       fleetRssMiBPerNode: Number((fleetRssMiB / nodeCount).toFixed(1)),
-      apiserverRequests: latency.count,
-      apiserverP50Ms: latency.p50Ms,
-      apiserverP99Ms: latency.p99Ms,
-      apiserverP99MsByVerb: JSON.stringify(latency.byVerb),
+      ...apiserver,
       nodeLossGraceSeconds: NODE_LOSS_GRACE_SECONDS,
       secondsToNotReady: Number(secondsToNotReady.toFixed(1)),
       secondsToNodeLeftInstances: Number(secondsToInstancesUpdated.toFixed(1)),
