@@ -3,7 +3,8 @@
 // Configuration keys, and /metrics. Everything node-specific is injected, so a test process
 // can run several agents as several nodes.
 import type { Registry } from 'prom-client';
-import { deviceAllocationOf, type Configuration } from '../lib/crd/configuration.ts';
+import type { Configuration } from '../lib/crd/configuration.ts';
+import { deviceAllocationOf } from '../lib/crd/device-allocation.ts';
 import { DRA_DRIVER } from '../lib/dra/driver.ts';
 import { RESOURCE_API, RESOURCE_SLICES_PATH, type ResourceClaim, type ResourceSlice } from '../lib/dra/resource-api.ts';
 import { KubeApiError } from '../lib/kube/raw-request.ts';

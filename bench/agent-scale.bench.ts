@@ -1,7 +1,8 @@
 // One agent (its own process, debugEcho embedded) against a real control plane, discovering
 // N devices: how long until all N Instances exist, the agent's peak RSS, how many API requests
 // it made per device, and how many writes per minute it makes once everything is at rest.
-// npm run bench -- agent-scale [--devices 1000] [--rest-seconds 30] --json
+// --as-image: the agent compiled, with the image's node flags (--node-flags="..." for others).
+// npm run bench -- agent-scale [--devices 1000] [--rest-seconds 30] [--as-image] --json
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import { freePort } from '../lib/net/free-port.ts';
 import { kubeRequest } from '../lib/kube/raw-request.ts';
 import { log, type Benchmark } from './benchmark.ts';
 import { postConfiguration, procStatusMiB, startBenchCluster } from './bench-cluster.ts';
+import { akriTsCommand, imageNodeFlags } from './compiled.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const WRITE_VERBS = ['APPLY', 'POST', 'PUT', 'PATCH', 'DELETE'];
@@ -30,6 +32,7 @@ const sum = (c: Record<string, number>, verbs?: string[]): number =>
 const bench: Benchmark = async (args) => {
   const devices = args.number('devices', 1000);
   const restSeconds = args.number('rest-seconds', 30);
+  const akriTs = akriTsCommand(args.flags, imageNodeFlags());
   const dir = mkdtempSync(join(tmpdir(), 'akri-ts-bench-agent-'));
   const plane = new ControlPlane({ dir, scheduler: false, controllerManager: false });
   let child: ReturnType<typeof spawn> | undefined;
@@ -44,8 +47,8 @@ const bench: Benchmark = async (args) => {
     const started = performance.now();
     child = spawn(
       process.execPath,
-      ['--import', 'tsx', join(root, 'agent/main.ts'), '--node', 'bench-node', '--handlers-dir', handlersDir, '--kubelet-dir', 'none', '--kubeconfig', ep.kubeconfig,
-        '--metrics-port', String(metricsPort), '--namespace', ns, '--embed', 'debugEcho'],
+      akriTs.argv('agent', '--node', 'bench-node', '--handlers-dir', handlersDir, '--kubelet-dir', 'none', '--kubeconfig', ep.kubeconfig,
+        '--metrics-port', String(metricsPort), '--namespace', ns, '--embed', 'debugEcho'),
       { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, AKRI_LOG_LEVEL: 'warn' } },
     );
     child.stderr?.on('data', (d: Buffer) => process.stderr.write(d));
@@ -67,6 +70,7 @@ const bench: Benchmark = async (args) => {
     const rest = await requestCounts(metricsPort);
     const writesAtRest = sum(rest, WRITE_VERBS) - sum(settled, WRITE_VERBS);
     return {
+      agentRunAs: akriTs.runAs,
       devices,
       secondsToAllInstances: Number(secondsToAllInstances.toFixed(2)),
       peakRssMiB: Math.round(procStatusMiB(pid, 'VmHWM')),

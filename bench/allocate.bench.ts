@@ -8,7 +8,10 @@
 // Allocate that does no work at all, measured right after each real one (so a little after the
 // busiest moment, the claim's API write, has passed). agentCpuMsPerAdmission is
 // the agent's CPU time (all threads) over the admissions, divided by their number.
-// npm run bench -- allocate [--instances 100] [--capacity 2] [--no-floor] --json
+// --as-image runs the agent as the image does (compiled to dist/, `node <flags> dist/cli/akri-ts.js`,
+// bench/compiled.ts) instead of through tsx; --node-flags="<flags>" sets those flags (and implies
+// --as-image), so the CPU a V8 flag costs per admission can be read beside its memory.
+// npm run bench -- allocate [--instances 100] [--capacity 2] [--no-floor] [--as-image] [--node-flags="..."] --json
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +22,8 @@ import { freePort } from '../lib/net/free-port.ts';
 import { KubeletStandIn } from '../test/kubelet-stand-in/kubelet-stand-in.ts';
 import { deviceHash } from '../lib/naming/instance-name.ts';
 import { log, type Benchmark } from './benchmark.ts';
-import { postConfiguration, procCpuMs, startBenchCluster } from './bench-cluster.ts';
+import { postConfiguration, procCpuMs, procStatusMiB, startBenchCluster } from './bench-cluster.ts';
+import { akriTsCommand, imageNodeFlags } from './compiled.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -34,6 +38,7 @@ const bench: Benchmark = async (args) => {
   const instances = args.number('instances', 100);
   const capacity = args.number('capacity', 2);
   const floor = args.flags['no-floor'] !== true;
+  const akriTs = akriTsCommand(args.flags, imageNodeFlags());
   const dir = mkdtempSync(join(tmpdir(), 'akri-ts-bench-allocate-'));
   const plane = new ControlPlane({ dir: join(dir, 'cp'), scheduler: false, controllerManager: false });
   const kubeletDir = join(dir, 'kubelet');
@@ -50,9 +55,9 @@ const bench: Benchmark = async (args) => {
     const metricsPort = await freePort();
     child = spawn(
       process.execPath,
-      ['--import', 'tsx', join(root, 'agent/main.ts'), '--node', 'bench-node', '--handlers-dir', join(dir, 'handlers'), '--kubeconfig', ep.kubeconfig,
+      akriTs.argv('agent', '--node', 'bench-node', '--handlers-dir', join(dir, 'handlers'), '--kubeconfig', ep.kubeconfig,
         '--kubelet-dir', kubeletDir, '--state-dir', join(dir, 'state'), '--slot-reclaim-grace', '3600', '--metrics-port', String(metricsPort), '--namespace', ns,
-        '--embed', 'debugEcho', '--debug-echo-shared'],
+        '--embed', 'debugEcho', '--debug-echo-shared'),
       { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, AKRI_LOG_LEVEL: 'warn' } },
     );
     child.stderr?.on('data', (d: Buffer) => process.stderr.write(d));
@@ -108,6 +113,8 @@ const bench: Benchmark = async (args) => {
     await kubelet.waitFor(() => all.every((r) => kubelet.isRegistered(r)), 60_000, 'every plugin registered again');
     const reregisterSeconds = (performance.now() - restarted) / 1000;
     return {
+      agentRunAs: akriTs.runAs,
+      agentPeakMiB: Math.round(procStatusMiB(child.pid ?? 0, 'VmHWM')),
       instances,
       allocations: sorted.length,
       p50Ms: Number(percentile(sorted, 50).toFixed(2)),

@@ -13,7 +13,10 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
     if (!arg.startsWith('--')) throw new Error(`unexpected argument ${arg}`);
-    const [key, inline] = arg.slice(2).split('=', 2) as [string, string | undefined];
+    // Split at the first "=" only: a value may hold more (--node-flags=--max-semi-space-size=1).
+    const eq = arg.indexOf('=');
+    const key = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+    const inline = eq === -1 ? undefined : arg.slice(eq + 1);
     const next = argv[i + 1];
     if (inline !== undefined) flags[key] = inline;
     else if (next !== undefined && !next.startsWith('--')) {

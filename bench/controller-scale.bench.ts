@@ -1,6 +1,7 @@
 // How the controller copes with a large site: N Instances present, then the controller starts
 // (in a child process, so its memory is its own) and creates one broker pod per Instance.
-// npm run bench -- controller-scale [--instances 1000] [--nodes 3] [--rest-seconds 60] --json
+// --as-image: the controller compiled, with the image's node flags (--node-flags="..." for others).
+// npm run bench -- controller-scale [--instances 1000] [--nodes 3] [--rest-seconds 60] [--as-image] --json
 //   secondsToAllBrokers    controller process spawned → N broker pods exist (includes its startup)
 //   peakRssMiB             the controller process's peak resident memory (VmHWM)
 //   apiRequestsPerInstance every request the controller sent (lists, watches, writes, Events,
@@ -17,6 +18,7 @@ import { freePort } from '../lib/net/free-port.ts';
 import { kubeRequest } from '../lib/kube/raw-request.ts';
 import { log, type Benchmark } from './benchmark.ts';
 import { postConfiguration, procStatusMiB, startBenchCluster } from './bench-cluster.ts';
+import { akriTsCommand, imageNodeFlags } from './compiled.ts';
 import { forEachBounded } from '../lib/async/bounded.ts';
 import { sleep } from '../lib/time/sleep.ts';
 
@@ -47,6 +49,7 @@ const bench: Benchmark = async (args) => {
   const instances = args.number('instances', 1000);
   const nodeCount = args.number('nodes', 3);
   const restSeconds = args.number('rest-seconds', 60);
+  const akriTs = akriTsCommand(args.flags, imageNodeFlags());
   const dir = mkdtempSync(join(tmpdir(), 'akri-ts-bench-ctrl-'));
   // Only etcd and the API server: the figure is the controller's, not the scheduler's.
   const plane = new ControlPlane({ dir, scheduler: false, controllerManager: false });
@@ -89,7 +92,7 @@ const bench: Benchmark = async (args) => {
     const started = performance.now();
     child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'controller/main.ts', '--kubeconfig', ep.kubeconfig, '--identity', 'bench', '--namespace', ns, '--lease-namespace', ns, '--metrics-port', String(port), '--resync', '20', '--log-level', 'warn'],
+      akriTs.argv('controller', '--kubeconfig', ep.kubeconfig, '--identity', 'bench', '--namespace', ns, '--lease-namespace', ns, '--metrics-port', String(port), '--resync', '20', '--log-level', 'warn'),
       { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] },
     );
     const pid = child.pid ?? 0;
@@ -113,6 +116,7 @@ const bench: Benchmark = async (args) => {
     const peakRssMiB = procStatusMiB(pid, 'VmHWM');
     log(`at rest for ${restSeconds} s: ${rest.writes - settled.writes} writes, ${rest.lease - settled.lease} Lease renewals; RSS now ${procStatusMiB(pid, 'VmRSS').toFixed(0)} MiB`);
     return {
+      controllerRunAs: akriTs.runAs,
       instances,
       secondsToAllBrokers: Number(secondsToAllBrokers.toFixed(2)),
       peakRssMiB: Math.round(peakRssMiB),

@@ -1,7 +1,8 @@
 // Builds broker Pods and Jobs from a Configuration's brokerSpec for one Instance, as Akri
 // names and labels them, with a spec-hash annotation the rollout compares against.
 import type { V1Job, V1Pod, V1PodSpec } from '@kubernetes/client-node';
-import { deviceAllocationOf, type Configuration } from '../lib/crd/configuration.ts';
+import type { Configuration } from '../lib/crd/configuration.ts';
+import { deviceAllocationOf } from '../lib/crd/device-allocation.ts';
 import { brokerClaimTemplateName } from '../lib/dra/broker-claim.ts';
 import type { Instance } from '../lib/crd/instance.ts';
 import {

@@ -6,7 +6,7 @@
 // Configuration behind it is deleted: classes and slices are cluster-scoped, so no owner
 // reference can do it.
 import type { Configuration } from '../lib/crd/configuration.ts';
-import { deviceAllocationOf } from '../lib/crd/configuration.ts';
+import { deviceAllocationOf } from '../lib/crd/device-allocation.ts';
 import type { Instance } from '../lib/crd/instance.ts';
 import { brokerClaimTemplate } from '../lib/dra/broker-claim.ts';
 import { canonicalJson } from '../lib/dra/canonical-json.ts';

@@ -3,7 +3,7 @@
 // Environment, as Akri's handlers: DISCOVERY_HANDLERS_DIRECTORY (default /var/lib/akri): where
 // the agent's registration socket is and where <name>.sock is served; POD_IP: serve on
 // <POD_IP>:DISCOVERY_HANDLER_PORT (default 10000) instead, registered as a NETWORK endpoint.
-// Handler settings: see each handler's README (e.g. DEBUG_ECHO_INSTANCES_SHARED, OPCUA_PKI_FOLDER).
+// Handler settings: see each handler's README (e.g. DEBUG_ECHO_INSTANCES_SHARED).
 import { runHandler } from '../lib/discovery/run-handler.ts';
 import { Logger } from '../lib/observability/logger.ts';
 import { createHandler, HANDLER_NAMES } from './registry.ts';
@@ -23,7 +23,6 @@ environment:
   DISCOVERY_HANDLER_PORT        port for POD_IP (default 10000)
   DEBUG_ECHO_INSTANCES_SHARED   debugEcho: report devices as shared (default false)
   DEBUG_ECHO_AVAILABILITY_FILE  debugEcho: "OFFLINE" in this file hides the devices (default /tmp/debug-echo-availability.txt)
-  OPCUA_PKI_FOLDER              opcua: client certificate folder
   AKRI_LOG_LEVEL                debug, info, warn or error (default info)
 `);
   process.exit(name ? 0 : 2);

@@ -34,9 +34,9 @@ const factories = {
     const { OnvifDiscoveryHandler } = await import('./onvif/onvif-handler.ts');
     return new OnvifDiscoveryHandler({ logger: logger.child({ handler: 'onvif' }) });
   },
-  opcua: async ({ logger, env }) => {
+  opcua: async ({ logger }) => {
     const { OpcuaDiscoveryHandler } = await import('./opcua/opcua-handler.ts');
-    return new OpcuaDiscoveryHandler({ logger: logger.child({ handler: 'opcua' }), pkiFolder: env.OPCUA_PKI_FOLDER });
+    return new OpcuaDiscoveryHandler({ logger: logger.child({ handler: 'opcua' }) });
   },
   udev: async ({ logger, env }) => {
     const { UdevDiscoveryHandler } = await import('./udev/udev-discovery-handler.ts');

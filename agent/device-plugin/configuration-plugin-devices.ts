@@ -91,7 +91,7 @@ export function bindVirtualDevice(
       return { inst, free, used: slots.length - free.length };
     })
     .filter((c) => c.free.length > 0)
-    .sort((a, b) => a.used - b.used || a.inst.name.localeCompare(b.inst.name));
+    .sort((a, b) => a.used - b.used || naturalCompare(a.inst.name, b.inst.name));
   const best = candidates[0];
   const slot = best?.free[0];
   if (!best || !slot) return undefined;

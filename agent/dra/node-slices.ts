@@ -6,7 +6,7 @@
 // applies only the difference, under the field manager dra-<node>. Passes never overlap.
 import type { V1OwnerReference } from '@kubernetes/client-node';
 import type { Configuration } from '../../lib/crd/configuration.ts';
-import { deviceAllocationOf } from '../../lib/crd/configuration.ts';
+import { deviceAllocationOf } from '../../lib/crd/device-allocation.ts';
 import type { Instance } from '../../lib/crd/instance.ts';
 import { describeReport } from '../../lib/dra/device-attributes.ts';
 import { agentSliceFieldManager, agentWriter } from '../../lib/dra/driver.ts';

@@ -1,7 +1,9 @@
 // What this node says about a Configuration in its status entry, decided purely from the
 // discovery session's state: the summary state, a message, instance count and conditions.
 // Also decides whether the entry changed enough to be worth a write (times are ignored).
-import { MAX_LISTED_IN_GRACE, type Condition, type InstanceInGrace, type NodeDiscoveryStatus } from '../../lib/crd/configuration.ts';
+import type { Condition, InstanceInGrace, NodeDiscoveryStatus } from '../../lib/crd/configuration.ts';
+import { MAX_LISTED_IN_GRACE } from '../../lib/crd/status-limits.ts';
+import { codeUnitCompare } from '../../lib/naming/natural-order.ts';
 import type { EndpointView } from '../discovery/discovery-session.ts';
 
 export interface NodeStatusInput {
@@ -69,7 +71,7 @@ export function nodeStatus(i: NodeStatusInput): NodeDiscoveryStatus {
     ),
     condition('Discovering', state === 'Discovering', state, message),
   ];
-  const inGrace = [...(i.inGrace ?? [])].sort((a, b) => a.leaveAt.localeCompare(b.leaveAt) || a.instance.localeCompare(b.instance));
+  const inGrace = [...(i.inGrace ?? [])].sort((a, b) => codeUnitCompare(a.leaveAt, b.leaveAt) || codeUnitCompare(a.instance, b.instance));
   return {
     node: i.node,
     state,

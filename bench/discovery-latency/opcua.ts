@@ -42,7 +42,7 @@ const scenario: ScenarioFactory = (args) => {
       await warm.server.shutdown();
     },
     async embeddedHandler() {
-      return new OpcuaDiscoveryHandler({ pkiFolder: join(pki, 'handler'), logger: new Logger({ component: 'opcua' }, 'warn') });
+      return new OpcuaDiscoveryHandler({ logger: new Logger({ component: 'opcua' }, 'warn') });
     },
     async deviceUp() {
       const started = await startServer(pki, 'Bench PLC', ldsUrl, '127.0.0.1', port);

@@ -31,7 +31,7 @@ flags:
   --output text|json     text (default) or JSON for scripts
   -h, --help             this help
 
-environment: the handler's own settings (e.g. DEBUG_ECHO_INSTANCES_SHARED, OPCUA_PKI_FOLDER;
+environment: the handler's own settings (e.g. DEBUG_ECHO_INSTANCES_SHARED, UDEV_DEVICE_SOURCE;
 see discovery-handlers/<name>/README.md); AKRI_LOG_LEVEL for the handler's logs on stderr
 (default warn).
 exit status: 0 done (even with no devices), 1 invalid details or timeout, 2 usage error

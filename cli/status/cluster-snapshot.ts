@@ -5,7 +5,8 @@
 // Reading is the thin shell here; summarise() is the pure part the table, the JSON and the
 // Graphviz picture share.
 import { CoreV1Api, CustomObjectsApi, type CoreV1Event, type KubeConfig, type V1Node, type V1Pod } from '@kubernetes/client-node';
-import { deviceAllocationOf, type Configuration, type DeviceAllocationMode } from '../../lib/crd/configuration.ts';
+import type { Configuration } from '../../lib/crd/configuration.ts';
+import { deviceAllocationOf, type DeviceAllocationMode } from '../../lib/crd/device-allocation.ts';
 import { DRA_DRIVER, MANAGED_BY, MANAGED_BY_LABEL } from '../../lib/dra/driver.ts';
 import { poolName } from '../../lib/dra/pool-names.ts';
 import { RESOURCE_API, RESOURCE_SLICES_PATH, type ResourceClaim, type ResourceSlice } from '../../lib/dra/resource-api.ts';

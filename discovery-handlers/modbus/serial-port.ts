@@ -1,7 +1,8 @@
 // Opens a serial line with `serialport`, declared as our own dependency at the version
 // modbus-serial uses (one copy). The RTU link reads and writes raw frames itself, so it needs
 // only the handful of members typed here, which also lets tests pass a pty in its place.
-import { SerialPort } from 'serialport';
+// `serialport` (and its native binding) is imported when the first line opens, so the Modbus TCP
+// handler, which shares this code, never loads it (about 4 MiB of a process).
 
 export interface SerialLineOptions {
   path: string;
@@ -21,7 +22,8 @@ export interface SerialLine {
   on(event: 'close', listener: () => void): this;
 }
 
-export function openSerialLine(options: SerialLineOptions): Promise<SerialLine> {
+export async function openSerialLine(options: SerialLineOptions): Promise<SerialLine> {
+  const { SerialPort } = await import('serialport');
   const line = new SerialPort({ ...options, autoOpen: false });
   return new Promise((resolve, reject) => {
     line.open((err) => (err ? reject(err) : resolve(line)));

@@ -23,6 +23,7 @@ import { fairOrder } from '../../lib/discovery/fair-order.ts';
 import { progressWhile } from '../../lib/discovery/progress-while.ts';
 import { roundDeadline } from '../../lib/discovery/round-deadline.ts';
 import { forEachBounded } from '../../lib/async/bounded.ts';
+import { codeUnitCompare } from '../../lib/naming/natural-order.ts';
 import { LogThrottle } from './log-throttle.ts';
 import { inspectCamera, problemOf, type AnnouncedCamera, type CameraProblem } from './camera-inspection.ts';
 import { getSystemDateAndTime, type CameraCallOptions } from './onvif-device-client.ts';
@@ -158,7 +159,7 @@ export class OnvifDiscoveryHandler implements DiscoveryHandler {
     const timer = setInterval(() => queue.push({ kind: 'poll' }), details.discoveryIntervalSeconds * 1000);
     let last: string | undefined;
     const snapshot = (): DiscoveredDevice[] =>
-      [...state.known.values()].flatMap((c) => (c.device ? [c.device] : [])).sort((a, b) => a.id.localeCompare(b.id));
+      [...state.known.values()].flatMap((c) => (c.device ? [c.device] : [])).sort((a, b) => codeUnitCompare(a.id, b.id));
     const fresh = (devices: DiscoveredDevice[]): boolean => {
       const fingerprint = JSON.stringify(devices);
       if (fingerprint === last) return false;

@@ -33,7 +33,6 @@ beforeAll(async () => {
   await Promise.all([a.registered, b.registered]);
   problems = [];
   handler = new OpcuaDiscoveryHandler({
-    pkiFolder: join(base, 'handler-pki'),
     logger: new Logger({}, 'warn', new MemorySink()),
     onProblem: (p) => problems.push(p),
   });
@@ -72,13 +71,15 @@ describe('opcua discovery', () => {
   }, 30_000);
 
   it('with FindServersOnNetwork on, lists the same servers once', async () => {
-    const devices = await handler.round(details({ findServersOnNetwork: true }));
     // FindServersOnNetwork answers with what the LDS heard by multicast DNS: other OPC UA
-    // servers on this machine (other tests, a real PLC on the network) may be listed too. Ours
-    // must each be listed once, and no server twice.
+    // servers on this machine (other tests, a real PLC on the network) may be listed too, so
+    // the round keeps to ours. Each must be listed once, and no server twice.
+    const ours = { action: 'Include', items: ['Line 1 PLC', 'Line 2 PLC'] };
+    const devices = await handler.round(details({ findServersOnNetwork: true, applicationNames: ours }));
     const ids = devices.map((d) => d.id);
     expect(new Set(ids).size).toBe(ids.length);
-    expect(ids.filter((id) => id === line1.url || id === line2.url).sort()).toEqual([line1.url, line2.url].sort());
+    expect(ids.sort()).toEqual([line1.url, line2.url].sort());
+    expect(devices.map((d) => d.properties.OPCUA_APPLICATION_NAME).sort()).toEqual(['Line 1 PLC', 'Line 2 PLC']);
   }, 30_000);
 
   it('bounds a peer that accepts TCP and never answers, and still reports the good servers', async () => {

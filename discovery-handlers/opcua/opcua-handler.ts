@@ -9,8 +9,6 @@
 // discovery server listing thousands of dead servers delays a healthy one by at most one
 // request timeout; a server found alive is reported at once, not at the end of the round; and
 // a server listed before whose check the deadline cut off keeps its place until checked.
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { DiscoveredDevice, DiscoverRequest, DiscoveryHandler, HandlerProblem } from '../../lib/discovery/handler.ts';
 import { Logger } from '../../lib/observability/logger.ts';
 import { fairOrder } from '../../lib/discovery/fair-order.ts';
@@ -22,6 +20,7 @@ import { reachableDiscoveryUrl } from './discovery-url-host.ts';
 import { OpcuaCallFailed, OpcuaDiscoveryClient } from './opcua-discovery-client.ts';
 import { parseOpcuaDetails, type OpcuaDiscoveryDetails } from './opcua-details.ts';
 import { selectServers, urlKey, type SelectedServer } from './server-selection.ts';
+import { codeUnitCompare } from '../../lib/naming/natural-order.ts';
 
 export const OPCUA_DISCOVERY_URL = 'OPCUA_DISCOVERY_URL';
 /** Ours, beyond Akri. */
@@ -43,8 +42,6 @@ export interface OpcuaProblem {
 
 export interface OpcuaHandlerOptions {
   logger?: Logger;
-  /** The handler's own PKI (application certificate). Default: <tmpdir>/akri-ts-opcua-pki. */
-  pkiFolder?: string;
   onProblem?: (problem: OpcuaProblem) => void;
 }
 
@@ -111,7 +108,7 @@ class RoundView {
   snapshot(): DiscoveredDevice[] {
     return this.devices()
       .map(toDevice)
-      .sort((a, b) => a.id.localeCompare(b.id));
+      .sort((a, b) => codeUnitCompare(a.id, b.id));
   }
 }
 
@@ -124,12 +121,11 @@ export class OpcuaDiscoveryHandler implements DiscoveryHandler {
 
   constructor(private readonly options: OpcuaHandlerOptions = {}) {
     this.log = (options.logger ?? new Logger()).child({ component: 'opcua-discovery' });
-    this.client = new OpcuaDiscoveryClient(options.pkiFolder ?? join(tmpdir(), 'akri-ts-opcua-pki'));
+    this.client = new OpcuaDiscoveryClient();
   }
 
   async *discover(request: DiscoverRequest, signal: AbortSignal): AsyncIterable<DiscoveredDevice[]> {
     const details = parseOpcuaDetails(request.details);
-    await this.client.prepare();
     let last: string | undefined;
     let previous: Previous = new Map();
     const fresh = (devices: DiscoveredDevice[]): boolean => {

@@ -5,6 +5,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { V1JobSpec, V1ObjectMeta, V1PodSpec, V1ServiceSpec } from '@kubernetes/client-node';
 import { cel, embedded, stringEnum, stringMap } from './schema-helpers.ts';
+import { DEVICE_ALLOCATION_MODES } from './device-allocation.ts';
+import { MAX_LISTED_IN_GRACE } from './status-limits.ts';
 
 /** Akri's pattern: property names are C identifiers (they end up in environment variables). */
 export const PROPERTY_NAME_PATTERN = '^[_A-Za-z][_A-Za-z0-9]*$';
@@ -70,10 +72,6 @@ export const BrokerSpecSchema = Type.Object(
   },
 );
 
-/** akri-ts: how pods get a Configuration's devices. Absent means DevicePlugin, Akri's way. */
-export const DEVICE_ALLOCATION_MODES = ['DevicePlugin', 'DRA'] as const;
-export type DeviceAllocationMode = (typeof DEVICE_ALLOCATION_MODES)[number];
-
 export const ConfigurationSpecSchema = Type.Object({
   discoveryHandler: DiscoveryHandlerInfoSchema,
   capacity: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1, description: 'How many pods may use one Instance at once.' })),
@@ -101,11 +99,6 @@ export const ConfigurationSpecSchema = Type.Object({
   ),
 });
 
-/** The Configuration's allocation mode, with Akri's default. */
-export function deviceAllocationOf(spec: Pick<ConfigurationSpec, 'deviceAllocation'>): DeviceAllocationMode {
-  return spec.deviceAllocation ?? 'DevicePlugin';
-}
-
 export const ConditionSchema = Type.Object({
   type: Type.String({ minLength: 1 }),
   status: stringEnum(['True', 'False', 'Unknown'] as const),
@@ -116,9 +109,6 @@ export const ConditionSchema = Type.Object({
 });
 
 export const NODE_DISCOVERY_STATES = ['Discovering', 'WaitingForHandler', 'HandlerUnavailable', 'InvalidDiscoveryDetails', 'PropertiesUnresolved'] as const;
-
-/** How many Instances in their grace period one node entry lists (the status must stay small). */
-export const MAX_LISTED_IN_GRACE = 50;
 
 export const InstanceInGraceSchema = Type.Object({
   instance: Type.String({ minLength: 1, description: 'The Instance whose device this node no longer sees.' }),

@@ -1,8 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RequestOptions } from 'node:https';
 import { describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
 import { LiteKubeConfig, UnsupportedKubeConfig } from './lite-kube-config.ts';
 
 function kubeconfig(user: Record<string, unknown>, cluster: Record<string, unknown> = { server: 'https://10.0.0.1:6443', 'certificate-authority-data': Buffer.from('CA').toString('base64') }): string {
@@ -37,6 +38,19 @@ describe('LiteKubeConfig', () => {
     const options: RequestOptions = {};
     await kc.applyToHTTPSOptions(options);
     expect(options.headers).toEqual({ authorization: 'Bearer from-file' });
+  });
+
+  it('reads a YAML kubeconfig (kubectl writes YAML) exactly as the same one in JSON', async () => {
+    const json = kubeconfig({ 'client-certificate-data': Buffer.from('CERT').toString('base64'), 'client-key-data': Buffer.from('KEY').toString('base64') });
+    const yamlPath = `${json}.yaml`;
+    writeFileSync(yamlPath, stringify(parse(readFileSync(json, 'utf8'))));
+    expect(readFileSync(yamlPath, 'utf8').trimStart().startsWith('{')).toBe(false);
+    const fromYaml: RequestOptions = {};
+    const fromJson: RequestOptions = {};
+    await LiteKubeConfig.fromFile(yamlPath).applyToHTTPSOptions(fromYaml);
+    await LiteKubeConfig.fromFile(json).applyToHTTPSOptions(fromJson);
+    expect(fromYaml).toEqual(fromJson);
+    expect(String(fromYaml.cert)).toBe('CERT');
   });
 
   it('refuses what it does not implement, so the caller can fall back to client-node', () => {

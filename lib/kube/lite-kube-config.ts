@@ -3,17 +3,26 @@
 // nothing else. Loading client-node's KubeConfig costs about 80 MiB of resident memory (it
 // pulls in every generated API model); this costs next to nothing. Anything it does not
 // understand (exec plugins, auth providers, basic auth) raises UnsupportedKubeConfig, so the
-// caller can fall back to client-node.
+// caller can fall back to client-node. In a pod (the service account) it reads no YAML at all:
+// the YAML parser is loaded only for a kubeconfig file that is not JSON (about 3 MiB that the
+// controller, which parses nothing else, would otherwise keep for good).
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { RequestOptions } from 'node:https';
-import { parse } from 'yaml';
 import type { KubeEndpoint } from './raw-request.ts';
 
 export class UnsupportedKubeConfig extends Error {}
 
 const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/** JSON is YAML too: a kubeconfig written as JSON needs no YAML parser. */
+function parseKubeconfig(text: string): KubeconfigFile {
+  if (text.trimStart().startsWith('{')) return JSON.parse(text) as KubeconfigFile;
+  const { parse } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
+  return parse(text) as KubeconfigFile;
+}
 
 interface Named<T> {
   name: string;
@@ -81,7 +90,7 @@ export class LiteKubeConfig implements KubeEndpoint {
   }
 
   static fromFile(path: string): LiteKubeConfig {
-    const doc = parse(readFileSync(path, 'utf8')) as KubeconfigFile;
+    const doc = parseKubeconfig(readFileSync(path, 'utf8'));
     const base = dirname(path);
     const file = (p: string) => readFileSync(isAbsolute(p) ? p : resolve(base, p));
     const contextName = doc['current-context'];

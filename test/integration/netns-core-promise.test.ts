@@ -48,7 +48,6 @@ const broker = { brokerPodSpec: { containers: [{ name: 'broker', image: 'docker.
 function handlerProcess(host: LabHost, agent: TestNode, name: 'onvif' | 'opcua'): LabProcess {
   return new LabProcess(host.exec([process.execPath, '--import', 'tsx', 'discovery-handlers/main.ts', name]), {
     DISCOVERY_HANDLERS_DIRECTORY: agent.dir,
-    OPCUA_PKI_FOLDER: join(work, `pki-${host.namespace}`),
     AKRI_LOG_LEVEL: 'info',
   });
 }

@@ -62,7 +62,7 @@ beforeAll(async () => {
     defaultGracePeriodSeconds: 2,
     embeddedHandlers: [
       new OnvifDiscoveryHandler({ port, multicastInterface: '127.0.0.1', logger }),
-      new OpcuaDiscoveryHandler({ pkiFolder: join(work, 'opcua-pki'), logger }),
+      new OpcuaDiscoveryHandler({ logger }),
     ],
   });
   await agent.start();

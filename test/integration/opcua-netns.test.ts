@@ -43,7 +43,6 @@ describe('opcua handler and a server in another namespace', () => {
   it('finds the server through the LDS, and drops it after it dies without unregistering', async () => {
     const problems: OpcuaProblem[] = [];
     const handler = new OpcuaDiscoveryHandler({
-      pkiFolder: join(base, 'handler-pki'),
       logger: new Logger({}, 'warn', new MemorySink()),
       onProblem: (p) => problems.push(p),
     });
