@@ -40,6 +40,20 @@ describe('the slot ledger', () => {
     expect(l.usage('cam-aaaaaa')).toEqual({ 'cam-aaaaaa-0': 'node-a' });
     expect(l.upsert({ ...record, capacity: 3, remoteUsage: { 'cam-aaaaaa-0': 'node-a', 'cam-aaaaaa-1': '' } })).toBe(true);
   });
+  it('a reclaim pass does not free a slot claimed again after it asked the kubelet (found by the soak, seed 121)', async () => {
+    // The old pod went; the kubelet, asked, listed nothing; then a new pod got the same slot by
+    // a repeated claim (this node still held it); the pass then freed it under the new pod.
+    const { l, writes } = ledger();
+    await l.claim('cam-aaaaaa', 'cam-aaaaaa-0', 'node-a');
+    const asked = l.claimCount;
+    expect(await l.claim('cam-aaaaaa', 'cam-aaaaaa-0', 'node-a')).toBe('repeated');
+    expect(await l.free('cam-aaaaaa', 'cam-aaaaaa-0', asked)).toBe(false);
+    expect(l.held()).toEqual([{ instance: 'cam-aaaaaa', slot: 'cam-aaaaaa-0', value: 'node-a' }]);
+    // A slot not claimed since is freed as before.
+    expect(await l.free('cam-aaaaaa', 'cam-aaaaaa-0', l.claimCount)).toBe(true);
+    expect(l.held()).toEqual([]);
+    expect(writes).toEqual([{ 'cam-aaaaaa-0': 'node-a' }, {}]);
+  });
   it('refuses a slot another node holds without asking the API server', async () => {
     const { l, writes } = ledger();
     await expect(l.claim('cam-aaaaaa', 'cam-aaaaaa-1', 'node-a')).rejects.toThrow(/held by "node-b"/);

@@ -74,6 +74,9 @@ export class SlotLedger {
   private readonly pending = new Set<string>();
   private lock: Promise<unknown> = Promise.resolve();
   private linkUp = true;
+  /** Claims so far (repeated ones too), and the count at each slot's latest claim. */
+  private claims = 0;
+  private readonly lastClaim = new Map<string, number>();
 
   constructor(private readonly o: SlotLedgerOptions) {}
 
@@ -137,6 +140,7 @@ export class SlotLedger {
   }
 
   remove(instance: string): void {
+    for (const key of this.lastClaim.keys()) if (key.startsWith(`${instance}/`)) this.lastClaim.delete(key);
     this.instances.delete(instance);
     this.mine.delete(instance);
     this.usageCache.delete(instance);
@@ -173,8 +177,14 @@ export class SlotLedger {
     return [...this.mine].flatMap(([instance, slots]) => Object.entries(slots).map(([slot, value]) => ({ instance, slot, value })));
   }
 
+  /** How many claims (repeated ones included) have been made: a reclaim pass notes it before asking the kubelet. */
+  get claimCount(): number {
+    return this.claims;
+  }
+
   claim(instance: string, slot: string, value: string): Promise<ClaimResult> {
     return this.exclusive(async () => {
+      this.lastClaim.set(`${instance}/${slot}`, ++this.claims);
       const r = this.instances.get(instance);
       if (!r) throw new SlotTaken(`Instance ${instance} is not known on node ${this.o.node}`);
       const current = this.usage(instance)[slot];
@@ -200,10 +210,17 @@ export class SlotLedger {
     });
   }
 
-  free(instance: string, slot: string): Promise<void> {
+  /**
+   * Gives a slot back. With `unlessClaimedAfter` (a claimCount read earlier), a slot claimed
+   * since (a pod was just given it, maybe by a repeated claim of a slot this node still held)
+   * is kept: the reclaim that decided to free it asked the kubelet before that pod existed.
+   * Resolves to whether the slot was freed.
+   */
+  free(instance: string, slot: string, unlessClaimedAfter?: number): Promise<boolean> {
     return this.exclusive(async () => {
       const held = this.mine.get(instance);
-      if (held?.[slot] === undefined) return;
+      if (held?.[slot] === undefined) return false;
+      if (unlessClaimedAfter !== undefined && (this.lastClaim.get(`${instance}/${slot}`) ?? 0) > unlessClaimedAfter) return false;
       const slots = without(held, slot);
       this.setMine(instance, slots);
       this.o.onChange(instance);
@@ -211,6 +228,7 @@ export class SlotLedger {
       const outcome = r && this.linkUp ? await this.o.write(r.namespace, instance, slots) : 'offline';
       if (outcome === 'offline' && r) this.markPending(instance);
       await this.o.persist();
+      return true;
     });
   }
 
