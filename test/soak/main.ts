@@ -58,7 +58,17 @@ const dir = values.dir ?? mkdtempSync(join(tmpdir(), 'akri-ts-soak-'));
 const say = (line: string): void => void process.stderr.write(`[soak ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 say(`seed ${seed}, ${minutes} min; working directory ${dir}`);
 say(formatSchedule(planFaults(seed, soakPhases(minutes).faultMs)));
-const result = await runSoak({ minutes, seed, dir, say });
+const interrupt = new AbortController();
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => interrupt.abort());
+let result;
+try {
+  result = await runSoak({ minutes, seed, dir, say, signal: interrupt.signal });
+} catch (err) {
+  // Not a violation: the site could not be set up, a fault could not be undone, or Ctrl-C.
+  say(`the soak did not complete (seed ${seed}): ${(err as Error).message}`);
+  say(`kept ${dir}`);
+  process.exit(interrupt.signal.aborted ? 130 : 1);
+}
 process.stdout.write(`${formatReport(result)}\n`);
 if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
 if (result.passed && !values.keep && values.dir === undefined) rmSync(dir, { recursive: true, force: true });

@@ -24,6 +24,8 @@ export interface SoakOptions {
   dir: string;
   /** Progress lines (stderr). */
   say: (line: string) => void;
+  /** Ends the run early (Ctrl-C): the site is stopped and runSoak rejects. */
+  signal?: AbortSignal;
 }
 
 export interface RecordedViolation extends Violation {
@@ -116,6 +118,10 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   const setupStarted = Date.now();
   const abort = new AbortController();
   setMaxListeners(1000, abort.signal); // every fault and loop sleeps on it
+  o.signal?.addEventListener('abort', () => abort.abort(), { once: true });
+  const interrupted = (): void => {
+    if (abort.signal.aborted) throw new Error('the soak was interrupted');
+  };
   let stopObserving: (() => void) | undefined;
   try {
     await site.start();
@@ -130,7 +136,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     const setupDeadline = Date.now() + 300 * S;
     while (reason !== undefined) {
       if (Date.now() > setupDeadline) throw new Error(`the site did not converge within 300 s of starting, before any fault: ${reason}`);
-      await sleep(1000);
+      await sleep(1000, abort.signal);
+      interrupted();
       const api = await readApi(site.kc, 5000).catch(() => undefined);
       reason = notConverged(ctx, { at: Date.now(), api, ...readLocal(sources) });
     }
@@ -178,7 +185,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     const timer = setInterval(tick, 1000);
     stopObserving = () => clearInterval(timer);
 
-    await sleep(phases.warmupMs);
+    await sleep(phases.warmupMs, abort.signal);
+    interrupted();
     const warmupEnd = Date.now();
     const socketsOf = () => new Map(site.components().filter((c) => c.ours && c.process.pid !== undefined).map((c) => [c.name, socketDetails(c.process.pid ?? 0)]));
     const socketsAtWarmupEnd = socketsOf();
@@ -217,9 +225,11 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     } finally {
       clearInterval(progress);
     }
+    interrupted();
     const quietStart = Math.max(Date.now(), ...log.records.map((r) => r.healedAt ?? 0));
     say(`faults over; quiet until the end (${Math.round((runStart + minutes * 60 * S - Date.now()) / 1000)} s)`);
-    await sleep(Math.max(0, runStart + minutes * 60 * S - Date.now()));
+    await sleep(Math.max(0, runStart + minutes * 60 * S - Date.now()), abort.signal);
+    interrupted();
     tick();
     stopObserving();
     writes.push(...audit.read());
