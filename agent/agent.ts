@@ -3,7 +3,10 @@
 // Configuration keys, and /metrics. Everything node-specific is injected, so a test process
 // can run several agents as several nodes.
 import type { Registry } from 'prom-client';
-import type { Configuration } from '../lib/crd/configuration.ts';
+import { deviceAllocationOf, type Configuration } from '../lib/crd/configuration.ts';
+import { DRA_DRIVER } from '../lib/dra/driver.ts';
+import { RESOURCE_API, RESOURCE_SLICES_PATH, type ResourceClaim, type ResourceSlice } from '../lib/dra/resource-api.ts';
+import { KubeApiError } from '../lib/kube/raw-request.ts';
 import type { Instance } from '../lib/crd/instance.ts';
 import type { DiscoveryHandler } from '../lib/discovery/handler.ts';
 import { EventRecorder } from '../lib/kube/event-recorder.ts';
@@ -23,6 +26,7 @@ import { AgentMetrics } from './observability/agent-metrics.ts';
 import { DevicePluginMetrics } from './observability/device-plugin-metrics.ts';
 import { DevicePluginManager } from './device-plugin/device-plugin-manager.ts';
 import { DeviceStore } from './devices/device-store.ts';
+import { DraNode } from './dra/dra-node.ts';
 import { serveMetrics, type HttpEndpoint } from '../lib/process/process-shell.ts';
 
 export interface AgentOptions {
@@ -68,6 +72,12 @@ export interface AgentOptions {
   namespaceGrants?: readonly NamespaceGrant[];
   /** GID that owns the handlers directory and registration socket (the handlers' group); unset: the agent's own. */
   socketGroup?: number;
+  /**
+   * Dynamic Resource Allocation for Configurations with spec.deviceAllocation: DRA: this node's
+   * ResourceSlices, and (with kubeletDir) the kubelet DRA plugin writing CDI spec files to cdiDir.
+   * Unset: DRA Configurations get neither slices nor device plugins on this node.
+   */
+  dra?: { cdiDir: string };
 }
 
 export const DEFAULT_GRACE_PERIOD_SECONDS = 60;
@@ -88,6 +98,10 @@ export class Agent {
   private registration: RegistrationServer | undefined;
   private metricsServer: HttpEndpoint | undefined;
   readonly devicePlugins: DevicePluginManager | undefined;
+  readonly dra: DraNode | undefined;
+  /** This node's ResourceSlices of our driver (DRA only). */
+  private readonly slices: Informer<ResourceSlice> | undefined;
+  private readonly draWarned = new Set<string>();
 
   constructor(private readonly o: AgentOptions) {
     const clock = o.clock ?? systemClock;
@@ -112,10 +126,15 @@ export class Agent {
       onError: (key, err, attempt) => this.log.warn('reconcile failed; retrying', { key, attempt, error: (err as Error).message }),
     });
     const scope = o.namespace ? `/namespaces/${o.namespace}` : '';
-    const informer = <T extends Configuration | Instance>(plural: string, onEvent: (type: ChangeType, obj: T, old: T | undefined) => void, indexes = {}) => {
-      const path = `/apis/akri.sh/v0${scope}/${plural}`;
+    const informer = <T extends Configuration | Instance | ResourceSlice>(
+      plural: string,
+      onEvent: (type: ChangeType, obj: T, old: T | undefined) => void,
+      indexes = {},
+      path = `/apis/akri.sh/v0${scope}/${plural}`,
+      fieldSelector?: string,
+    ) => {
       return new Informer<T>({
-        source: apiListerWatcher<T>(this.api.kc, path),
+        source: apiListerWatcher<T>(this.api.kc, path, { fieldSelector }),
         name: path,
         logger: this.log,
         clock,
@@ -126,18 +145,52 @@ export class Agent {
     };
     this.configurations = informer<Configuration>('configurations', (type, c, old) => {
       if (this.reconciler.needsPlanForConfiguration(type, c, old)) this.queue.add(`${c.metadata.namespace ?? ''}/${c.metadata.name ?? ''}`);
+      // A switch between device plugins and DRA moves the Configuration's devices between them.
+      if (type !== 'MODIFIED' || deviceAllocationOf(c.spec) !== deviceAllocationOf(old?.spec ?? {})) this.devicePlugins?.configurationsChanged();
+      this.draConfigurationSeen(c);
+      this.dra?.changed();
     });
     this.instances = informer<Instance>(
       'instances',
       (type, i, old) => {
         this.devicePlugins?.instanceChanged(type, i);
+        this.dra?.changed();
         if (this.reconciler.needsPlanForInstance(type, i, old)) this.queue.add(instanceConfiguration(i)[0] ?? '');
       },
       { [BY_CONFIGURATION]: instanceConfiguration },
     );
     const events = new EventRecorder(o.kubeConfig, 'akri-agent', o.nodeName, () => new Date(clock.now()));
+    if (o.dra) {
+      this.slices = informer<ResourceSlice>('resourceslices', () => this.dra?.changed(), {}, RESOURCE_SLICES_PATH, `spec.nodeName=${o.nodeName},spec.driver=${DRA_DRIVER}`);
+      this.dra = new DraNode({
+        node: o.nodeName,
+        kubeletDir: o.kubeletDir,
+        cdiDir: o.dra.cdiDir,
+        stateDir: o.stateDir,
+        api: {
+          apply: (path, object, fieldManager, force) => this.api.apply(path, object, fieldManager, force),
+          remove: async (path, uid) => {
+            await this.api.request({ method: 'DELETE', path, body: uid ? { preconditions: { uid } } : undefined }).catch((err: unknown) => {
+              if (!(err instanceof KubeApiError && (err.status === 404 || err.status === 409))) throw err;
+            });
+          },
+          readClaim: (ns, name) => this.api.request<ResourceClaim>({ method: 'GET', path: `/apis/${RESOURCE_API}/namespaces/${ns}/resourceclaims/${name}` }),
+          nodeUid: async (node) => (await this.api.request<{ metadata?: { uid?: string } }>({ method: 'GET', path: `/api/v1/nodes/${node}` })).metadata?.uid,
+        },
+        instances: () => this.instances.list(),
+        configuration: (ns, name) => this.configurations.get(`${ns}/${name}`),
+        slices: () => this.slices?.list() ?? [],
+        devices: this.devices,
+        attributeReport: (i, message) =>
+          void events.record({ apiVersion: 'akri.sh/v0', kind: 'Instance', name: i.metadata.name ?? '', namespace: i.metadata.namespace, uid: i.metadata.uid }, 'Normal', 'DeviceAttributesLimited', message),
+        registry: o.registry,
+        log: this.log,
+      });
+    }
     if (o.kubeletDir !== undefined) {
       this.devicePlugins = new DevicePluginManager({
+        // DRA Configurations' devices are ResourceSlices, never device plugins.
+        servesConfiguration: (ns, name) => deviceAllocationOf(this.configurations.get(`${ns}/${name}`)?.spec ?? {}) !== 'DRA',
         node: o.nodeName,
         kubeletDir: o.kubeletDir,
         stateDir: o.stateDir,
@@ -191,13 +244,26 @@ export class Agent {
     // Devices from the checkpoint are served before the API server has answered: an agent
     // restarted while it is away keeps the node's pods supplied.
     await this.devicePlugins?.start();
+    // Prepared claims are in the DRA checkpoint: the kubelet is served before the API answers.
+    await this.dra?.start();
     // Instances first, so the first plan for each Configuration sees what already exists.
     await this.instances.start();
     // The checkpoint's devices and Instances that the API server no longer has are dropped.
     this.devices.retainInstances(new Set(this.instances.list().map((i) => `${i.metadata.namespace ?? ''}/${i.metadata.name ?? ''}`)));
     this.devicePlugins?.instancesListed(this.instances.list());
     await this.configurations.start();
+    await this.slices?.start();
+    this.dra?.changed();
     this.log.info('agent started', { handlersDir: this.o.handlersDir, registrationSocket: this.registration.socketPath });
+  }
+
+  /** A DRA Configuration on an agent without DRA gets nothing here: say so, once per Configuration. */
+  private draConfigurationSeen(c: Configuration): void {
+    if (this.o.dra || deviceAllocationOf(c.spec) !== 'DRA') return;
+    const key = `${c.metadata.namespace ?? ''}/${c.metadata.name ?? ''}`;
+    if (this.draWarned.has(key)) return;
+    this.draWarned.add(key);
+    this.log.warn('this Configuration asks for DRA, which this agent does not serve (--dra; chart: dra.enabled): its devices get neither ResourceSlices nor device plugins on this node', { configuration: key });
   }
 
   /** Stops everything in this process and leaves the API untouched, as a killed agent would. */
@@ -208,6 +274,8 @@ export class Agent {
     this.referenced.stop();
     this.reconciler.stopAll();
     await this.devicePlugins?.stop();
+    this.slices?.stop();
+    await this.dra?.stop();
     await this.registration?.close();
     await this.metricsServer?.close();
   }

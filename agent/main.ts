@@ -56,6 +56,12 @@ const flags = {
     value: '<from>=<to>,...',
     help: 'a Configuration in namespace <from> (* = any) may read Secrets and ConfigMaps\nof <to> in discoveryProperties (default none: only its own namespace is read;\nother references are refused with an Event)',
   },
+  dra: {
+    type: 'boolean',
+    env: ['DRA_ENABLED'],
+    help: 'Dynamic Resource Allocation for Configurations with deviceAllocation: DRA:\nthis node\'s ResourceSlices and the kubelet DRA plugin of driver akri.sh\n(plugins_registry/ and plugins/akri.sh/ under --kubelet-dir)',
+  },
+  'cdi-dir': { type: 'string', env: ['CDI_DIR'], value: '<dir>', default: '/var/run/cdi', help: 'where the container runtime reads CDI spec files (DRA)' },
   'socket-group': {
     type: 'string',
     env: ['AGENT_SOCKET_GROUP'],
@@ -115,6 +121,7 @@ const agent = new Agent({
   embeddedHandlers: embedded,
   namespaceGrants: grants,
   socketGroup,
+  dra: f.dra ? { cdiDir: f['cdi-dir'] } : undefined,
 });
 onStopSignals(log, () => agent.stop());
 try {

@@ -21,6 +21,7 @@ import { CONFIGURATION_LABEL, FIELD_MANAGER, INSTANCE_LABEL, TARGET_NODE_LABEL, 
 import { planBrokers, type BrokerOperation } from './broker-plan.ts';
 import { planConfigurationService } from './configuration-service-plan.ts';
 import { ControllerMetrics } from './controller-metrics.ts';
+import { DraPublisher } from './dra-publisher.ts';
 import { isNodeLost, isNodeReady, nodeLossPatch, readyStatus } from './node-loss.ts';
 import { RecreateBackoff } from './recreate-backoff.ts';
 
@@ -45,6 +46,8 @@ export interface BrokerControllerOptions {
   resyncMs?: number;
   workers?: number;
   watchTimeoutSeconds?: number;
+  /** Write DeviceClasses, shared ResourceSlices and broker claim templates for DRA Configurations. */
+  dra?: boolean;
 }
 
 type Verb = 'list' | 'watch' | 'get' | 'create' | 'update' | 'patch' | 'delete' | 'apply';
@@ -75,6 +78,7 @@ export class BrokerController {
   /** Nodes this controller has seen Ready: only those count as lost when NotReady. */
   private readonly seenReady = new Set<string>();
   private started = false;
+  private readonly dra: DraPublisher | undefined;
 
   constructor(private readonly options: BrokerControllerOptions) {
     this.clock = options.clock ?? systemClock;
@@ -105,12 +109,18 @@ export class BrokerController {
       });
     };
     const akri = `/apis/${AKRI_API_VERSION}${ns}`;
-    this.configurations = cache<Configuration>('configurations', `${akri}/${CONFIGURATION_PLURAL}`, {}, (_t, c) => this.onConfiguration(c));
+    this.configurations = cache<Configuration>('configurations', `${akri}/${CONFIGURATION_PLURAL}`, {}, (_t, c) => {
+      this.onConfiguration(c);
+      this.dra?.kick();
+    });
     this.instances = cache<Instance>(
       'instances',
       `${akri}/${INSTANCE_PLURAL}`,
       { indexes: { [BY_CONFIGURATION]: instanceConfiguration, [BY_NODE]: instanceNodes } },
-      (_t, i) => this.add(INSTANCE_KEY + objectKey(i)),
+      (_t, i) => {
+        this.add(INSTANCE_KEY + objectKey(i));
+        this.dra?.kick();
+      },
     );
     this.pods = cache<V1Pod & KubeObject>(
       'pods',
@@ -122,7 +132,11 @@ export class BrokerController {
       this.onOwned(t, j),
     );
     this.services = cache<V1Service & KubeObject>('services', `/api/v1${ns}/services`, { labelSelector: 'controller=akri.sh' }, (t, s) => this.onOwned(t, s));
-    this.nodes = cache<V1Node & KubeObject>('nodes', '/api/v1/nodes', {}, (t, n, old) => this.onNode(t, n, old));
+    this.nodes = cache<V1Node & KubeObject>('nodes', '/api/v1/nodes', {}, (t, n, old) => {
+      this.onNode(t, n, old);
+      const hostname = (x: V1Node | undefined) => x?.metadata?.labels?.['kubernetes.io/hostname'];
+      if (t !== 'MODIFIED' || hostname(n) !== hostname(old)) this.dra?.kick();
+    });
     const leaseName = options.leaseName ?? 'akri-controller';
     this.elector = new LeaderElector({
       leases: apiLeaseClient(options.kc, options.leaseNamespace, leaseName, LeaderElector.renewDeadlineMs(options.leaseDurationMs), (verb) =>
@@ -136,6 +150,24 @@ export class BrokerController {
       onStartedLeading: () => this.startLeading(),
       onStoppedLeading: () => this.stopLeading(),
     });
+    if (options.dra) {
+      this.dra = new DraPublisher({
+        kc: options.kc,
+        namespace: options.namespace,
+        logger: this.log,
+        clock: this.clock,
+        resyncMs: options.resyncMs ?? 300_000,
+        watchTimeoutSeconds: options.watchTimeoutSeconds,
+        configurations: () => this.configurations.list(),
+        instances: () => this.instances.list(),
+        hostnameOf: (node) => this.nodes.get(node)?.metadata?.labels?.['kubernetes.io/hostname'],
+        count: (verb, resource) => this.count(verb, resource),
+        event: (target, type, reason, message) => {
+          this.count('create', 'events', 2);
+          this.eventPacer.push(() => this.events.record({ apiVersion: AKRI_API_VERSION, ...target }, type, reason, message));
+        },
+      });
+    }
   }
 
   get isLeader(): boolean {
@@ -145,7 +177,7 @@ export class BrokerController {
   /** Fills the caches (so a standby replica is warm), then campaigns for the Lease. */
   async start(): Promise<void> {
     this.started = true;
-    await Promise.all([this.configurations, this.instances, this.pods, this.jobs, this.services, this.nodes].map((c) => c.start()));
+    await Promise.all([...[this.configurations, this.instances, this.pods, this.jobs, this.services, this.nodes].map((c) => c.start()), this.dra?.start()]);
     this.log.info('caches synced', { instances: this.instances.size, pods: this.pods.size, nodes: this.nodes.size });
     if (this.started) this.elector.start();
   }
@@ -156,11 +188,13 @@ export class BrokerController {
     await this.elector.stop();
     this.stopLeading();
     for (const c of [this.configurations, this.instances, this.pods, this.jobs, this.services, this.nodes]) c.stop();
+    this.dra?.stop();
   }
 
   /** Resolves when the queue has nothing to do (tests and benchmarks). */
   async idle(): Promise<void> {
     await this.queue?.idle();
+    await this.dra?.idle();
   }
 
   private count(verb: Verb, resource: string, n = 1): void {
@@ -181,9 +215,11 @@ export class BrokerController {
       onError: (key, err, attempt) => this.log.warn('reconcile failed; retrying with backoff', { key, attempt, error: (err as Error).message }),
     });
     this.enqueueAll();
+    this.dra?.setLeading(true);
   }
 
   private stopLeading(): void {
+    this.dra?.setLeading(false);
     this.metrics.leader.set(0);
     this.queue?.stop();
     this.queue = undefined;

@@ -141,3 +141,30 @@ describe('broker services', () => {
     expect(buildConfigurationService(configuration())).toBeUndefined();
   });
 });
+
+describe('broker workloads in DRA mode (deviceAllocation: DRA)', () => {
+  it('ask for the Instance claim template instead of the akri.sh/<instance> resource, in every container that had {{PLACEHOLDER}}', () => {
+    const pod = buildBrokerPod(configuration({ deviceAllocation: 'DRA' }), instance(false), 'node-a');
+    expect(pod?.spec?.resourceClaims).toEqual([{ name: 'akri-device', resourceClaimTemplateName: 'akri-debug-echo-foo-8120fe' }]);
+    for (const c of [...(pod?.spec?.containers ?? []), ...(pod?.spec?.initContainers ?? [])]) {
+      expect(c.resources).toEqual({ requests: { cpu: '10m' }, limits: { memory: '30Mi' }, claims: [{ name: 'akri-device' }] });
+    }
+    const job = buildBrokerJob(configuration({ deviceAllocation: 'DRA', brokerSpec: { brokerJobSpec: { template: { spec: { containers: [container] } } } } }), instance(false));
+    expect(job?.spec?.template.spec?.resourceClaims).toEqual([{ name: 'akri-device', resourceClaimTemplateName: 'akri-debug-echo-foo-8120fe' }]);
+  });
+
+  it('give no claim to a spec without {{PLACEHOLDER}}, as device-plugin mode gives it no resource', () => {
+    const plain = { name: 'b', image: 'nginx' };
+    const pod = buildBrokerPod(configuration({ deviceAllocation: 'DRA', brokerSpec: { brokerPodSpec: { containers: [plain] } } }), instance(false), 'node-a');
+    expect(pod?.spec?.resourceClaims).toBeUndefined();
+    expect(pod?.spec?.containers).toEqual([plain]);
+  });
+
+  it('change the spec hash, so switching a Configuration to DRA replaces its brokers, while device-plugin brokers keep theirs', () => {
+    const dp = buildBrokerPod(configuration(), instance(false), 'node-a')?.metadata?.annotations?.['akri.sh/spec-hash'];
+    const explicit = buildBrokerPod(configuration({ deviceAllocation: 'DevicePlugin' }), instance(false), 'node-a')?.metadata?.annotations?.['akri.sh/spec-hash'];
+    const dra = buildBrokerPod(configuration({ deviceAllocation: 'DRA' }), instance(false), 'node-a')?.metadata?.annotations?.['akri.sh/spec-hash'];
+    expect(explicit).toBe(dp);
+    expect(dra).not.toBe(dp);
+  });
+});

@@ -1,7 +1,8 @@
 // Builds broker Pods and Jobs from a Configuration's brokerSpec for one Instance, as Akri
 // names and labels them, with a spec-hash annotation the rollout compares against.
-import type { V1Job, V1Pod } from '@kubernetes/client-node';
-import type { Configuration } from '../lib/crd/configuration.ts';
+import type { V1Job, V1Pod, V1PodSpec } from '@kubernetes/client-node';
+import { deviceAllocationOf, type Configuration } from '../lib/crd/configuration.ts';
+import { brokerClaimTemplateName } from '../lib/dra/broker-claim.ts';
 import type { Instance } from '../lib/crd/instance.ts';
 import {
   APP_LABEL,
@@ -16,11 +17,20 @@ import {
   instanceResourceName,
 } from './broker-names.ts';
 import { controllerOwner } from './owner-reference.ts';
-import { pinToNode, substitutePlaceholder } from './pod-spec-edits.ts';
+import { claimForPlaceholder, pinToNode, substitutePlaceholder } from './pod-spec-edits.ts';
 import { specHash } from './spec-hash.ts';
 
 export function brokerPodSpecHash(configuration: Configuration): string {
-  return specHash(configuration.spec.brokerSpec?.brokerPodSpec ?? null);
+  const spec = configuration.spec.brokerSpec?.brokerPodSpec ?? null;
+  // Device-plugin brokers keep the hash they always had; a switch to DRA replaces them.
+  return deviceAllocationOf(configuration.spec) === 'DRA' ? specHash({ brokerPodSpec: spec, deviceAllocation: 'DRA' }) : specHash(spec);
+}
+
+/** {{PLACEHOLDER}} as the mode asks: the Instance's device-plugin resource, or its claim template (DRA). */
+function withDevice(configuration: Configuration, spec: V1PodSpec, instance: string): V1PodSpec {
+  return deviceAllocationOf(configuration.spec) === 'DRA'
+    ? claimForPlaceholder(spec, brokerClaimTemplateName(instance))
+    : substitutePlaceholder(spec, instanceResourceName(instance));
 }
 
 /** The broker Pod for `instance` on `node`, or undefined when the Configuration has no brokerPodSpec. */
@@ -29,7 +39,7 @@ export function buildBrokerPod(configuration: Configuration, instance: Instance,
   if (!userSpec) return undefined;
   const instanceName = instance.metadata.name ?? '';
   const name = brokerPodName(instanceName, node, instance.spec.shared ?? false);
-  const spec = pinToNode(substitutePlaceholder(structuredClone(userSpec), instanceResourceName(instanceName)), node);
+  const spec = pinToNode(withDevice(configuration, structuredClone(userSpec), instanceName), node);
   const labels = {
     [APP_LABEL]: name,
     [CONTROLLER_LABEL]: CONTROLLER_LABEL_VALUE,
@@ -75,7 +85,7 @@ export function buildBrokerJob(configuration: Configuration, instance: Instance)
       [CONTROLLER_LABEL]: CONTROLLER_LABEL_VALUE,
     },
   };
-  if (template.spec) template.spec = substitutePlaceholder(template.spec, instanceResourceName(instanceName));
+  if (template.spec) template.spec = withDevice(configuration, template.spec, instanceName);
   const labels = {
     [APP_LABEL]: name,
     [CONTROLLER_LABEL]: CONTROLLER_LABEL_VALUE,

@@ -23,6 +23,11 @@ const flags = {
   resync: { type: 'number', value: '<s>', default: 300, help: 're-examine everything this often' },
   'metrics-port': { type: 'number', env: ['METRICS_PORT'], value: '<port>', default: 8080, help: 'serve /metrics and /healthz on this port; 0 turns both off' },
   'log-level': { type: 'string', env: ['AKRI_LOG_LEVEL'], value: '<level>', default: 'info', help: 'debug, info, warn or error' },
+  dra: {
+    type: 'boolean',
+    env: ['DRA_ENABLED'],
+    help: 'for Configurations with deviceAllocation: DRA, write a DeviceClass each, the\nResourceSlices of shared devices and the brokers\' claim templates',
+  },
 } satisfies FlagTable;
 
 const f = processFlags(PROGRAM, flags);
@@ -53,6 +58,7 @@ const controller = new BrokerController({
   rolloutBatch: f['rollout-batch'],
   lostNodeGraceMs: f['lost-node-grace'] * 1000,
   resyncMs: f.resync * 1000,
+  dra: f.dra,
 });
 const http = f['metrics-port'] > 0 ? await serveMetrics(registry, f['metrics-port']) : undefined;
 if (http) logger.info('serving metrics', { port: http.port });

@@ -36,6 +36,8 @@ export interface DevicePluginManagerOptions {
   api: AgentApi;
   /** The devices this node's discovery reports: a plugin is served only for a known device. */
   devices: DeviceStore;
+  /** Whether a Configuration's devices are device plugins (not DRA); all are when unset. */
+  servesConfiguration?: (namespace: string, name: string) => boolean;
   events: EventRecorder;
   metrics: DevicePluginMetrics;
   log: Logger;
@@ -198,6 +200,11 @@ export class DevicePluginManager {
     void this.checkpoint?.save();
   }
 
+  /** A Configuration came, went or changed how its devices are allocated. */
+  configurationsChanged(): void {
+    this.queue.add(PLUGIN_SET);
+  }
+
   /** The API server's full list is known: Instances in the checkpoint that are gone are dropped. */
   instancesListed(all: Instance[]): void {
     const names = new Set(all.map((i) => i.metadata.name ?? ''));
@@ -232,6 +239,7 @@ export class DevicePluginManager {
     for (const r of this.ledger.list()) {
       // As Akri: no device, no plugin (it would have nothing to give a pod).
       if (!r.listsNode || !this.o.devices.ofInstance(r.namespace, r.name)) continue;
+      if (this.o.servesConfiguration?.(r.namespace, r.configurationName) === false) continue;
       wanted.set(`${RESOURCE_PREFIX}${r.name}`, () => new InstancePluginBackend(r.name, this.o.node, this.sources, this.hooks));
       wanted.set(`${RESOURCE_PREFIX}${r.configurationName}`, () => new ConfigurationPluginBackend(r.configurationName, this.o.node, this.sources, this.hooks));
     }

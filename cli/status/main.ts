@@ -12,7 +12,9 @@ const usage = `usage: akri-ts status [--kubeconfig <file>] [--output text|json|d
 Lists problems first (nodes whose discovery is stuck, the latest Warning Events on
 Configurations and Instances), then the akri.sh Configurations (with each node's discovery
 state), the Instances (nodes, slots in use out of capacity, broker count) and the broker Pods
-in every namespace.
+in every namespace. When a Configuration uses DRA (spec.deviceAllocation: DRA), also our
+ResourceSlices and the ResourceClaims on their devices; a DRA Instance's slots in use are its
+allocated devices.
 
 flags:
   --kubeconfig <file>   default: $KUBECONFIG, then ~/.kube/config, then in-cluster

@@ -22,8 +22,8 @@ const snapshot: ClusterSnapshot = {
     { name: 'edge-3', ready: false },
   ],
   configurations: [
-    { namespace: 'default', name: 'cams', handler: 'onvif', capacity: 2, instances: 2, nodes: ['edge-1: Discovering', 'edge-2: Discovering'] },
-    { namespace: 'default', name: 'usb', handler: 'udev', capacity: 1, instances: 0, nodes: ['edge-3: InvalidDiscoveryDetails (bad rule)'] },
+    { namespace: 'default', name: 'cams', handler: 'onvif', capacity: 2, allocation: 'DevicePlugin', instances: 2, nodes: ['edge-1: Discovering', 'edge-2: Discovering'] },
+    { namespace: 'default', name: 'usb', handler: 'udev', capacity: 1, allocation: 'DevicePlugin', instances: 0, nodes: ['edge-3: InvalidDiscoveryDetails (bad rule)'] },
   ],
   instances: [
     { namespace: 'default', name: 'cams-aaaaaa', configuration: 'cams', shared: true, nodes: ['edge-1', 'edge-2'], slotsUsed: 1, slots: 2, brokers: ['edge-1-cams-aaaaaa-pod'], inGrace: [{ node: 'edge-2', leaveAt }] },

@@ -130,3 +130,56 @@ describe('akri-ts status', () => {
     expect(s.instances[0]?.inGrace).toEqual([{ node: 'edge-1', leaveAt: '2026-12-06T12:00:00Z' }]);
   });
 });
+
+describe('akri-ts status for a DRA Configuration', () => {
+  const dra: Configuration = { ...configuration, metadata: { name: 'cams', namespace: 'default' }, spec: { discoveryHandler: { name: 'onvif' }, capacity: 2, deviceAllocation: 'DRA' }, status: {} };
+  const cam: Instance = { ...instance, metadata: { name: 'cams-d34504', namespace: 'default' }, spec: { configurationName: 'cams', cdiName: 'akri.sh/cams=d34504', capacity: 2, shared: true, nodes: ['edge-2', 'edge-1'] } } as Instance;
+  const snapshot = summarise({
+    configurations: [configuration, dra],
+    instances: [instance, cam],
+    pods: [pod],
+    slices: [
+      {
+        apiVersion: 'resource.k8s.io/v1',
+        kind: 'ResourceSlice',
+        metadata: { name: 'default.cams-d34504.0' },
+        spec: {
+          driver: 'akri.sh',
+          pool: { name: 'default/cams-d34504', generation: 3, resourceSliceCount: 1 },
+          nodeSelector: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: ['edge-1', 'edge-2'] }] }] },
+          devices: [{ name: 'slot-0' }, { name: 'slot-1' }],
+        },
+      },
+    ],
+    claims: [
+      {
+        metadata: { name: 'viewer-cam-x7k2p', namespace: 'default' },
+        spec: { devices: { requests: [{ name: 'cam', exactly: { deviceClassName: 'cams' } }] } },
+        status: { allocation: { devices: { results: [{ request: 'cam', driver: 'akri.sh', pool: 'default/cams-d34504', device: 'slot-1' }] } }, reservedFor: [{ resource: 'pods', name: 'viewer', uid: 'u' }] },
+      },
+      { metadata: { name: 'waiting-cam-q', namespace: 'default' }, spec: { devices: { requests: [{ name: 'cam', exactly: { deviceClassName: 'cams' } }] } } },
+      { metadata: { name: 'gpu', namespace: 'default' }, spec: { devices: { requests: [{ name: 'g', exactly: { deviceClassName: 'gpu.example.com' } }] } } },
+    ],
+  });
+
+  it('shows its slices and the claims on its devices, and counts allocated devices as slots in use', () => {
+    expect(snapshot.configurations.map((c) => [c.name, c.allocation])).toEqual([
+      ['akri-udev', 'DevicePlugin'],
+      ['cams', 'DRA'],
+    ]);
+    expect(snapshot.instances.find((i) => i.name === 'cams-d34504')).toMatchObject({ slotsUsed: 1, slots: 2 });
+    expect(snapshot.slices).toEqual([{ name: 'default.cams-d34504.0', pool: 'default/cams-d34504', nodes: ['edge-1', 'edge-2'], devices: 2, generation: 3 }]);
+    expect(snapshot.claims).toEqual([
+      { namespace: 'default', name: 'viewer-cam-x7k2p', devices: ['default/cams-d34504/slot-1'], pods: ['viewer'], state: 'allocated' },
+      { namespace: 'default', name: 'waiting-cam-q', devices: [], pods: [], state: 'pending' },
+    ]);
+    const text = formatSnapshot(snapshot);
+    expect(text).toContain('RESOURCE SLICES (1)');
+    expect(text.split('\n').find((l) => l.startsWith('default    viewer-cam-x7k2p'))?.split(/\s+/)).toEqual(['default', 'viewer-cam-x7k2p', 'allocated', 'default/cams-d34504/slot-1', 'viewer']);
+  });
+
+  it('prints no DRA sections when no Configuration uses DRA', () => {
+    const text = formatSnapshot(summarise({ configurations: [configuration], instances: [instance], pods: [pod] }));
+    expect(text).not.toContain('RESOURCE SLICES');
+  });
+});

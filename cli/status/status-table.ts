@@ -74,5 +74,13 @@ export function formatSnapshot(s: ClusterSnapshot, o: FormatOptions = {}): strin
   );
   out.push('', `BROKER PODS (${s.brokers.length})`);
   out.push(...table(['NAMESPACE', 'NAME', 'INSTANCE', 'NODE', 'PHASE'], s.brokers.map((b) => [b.namespace, b.name, b.instance, b.node || '-', b.phase])));
+  if (s.slices) {
+    out.push('', `RESOURCE SLICES (${s.slices.length})`);
+    out.push(...table(['NAME', 'POOL', 'NODES', 'DEVICES', 'GENERATION'], s.slices.map((x) => [x.name, x.pool, x.nodes.join(',') || '-', String(x.devices), String(x.generation)])));
+  }
+  if (s.claims) {
+    out.push('', `RESOURCE CLAIMS (${s.claims.length})`);
+    out.push(...table(['NAMESPACE', 'NAME', 'STATE', 'DEVICES', 'PODS'], s.claims.map((c) => [c.namespace, c.name, c.state, c.devices.join(',') || '-', c.pods.join(',') || '-'])));
+  }
   return `${out.join('\n')}\n`;
 }

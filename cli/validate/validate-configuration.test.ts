@@ -100,6 +100,13 @@ describe('akri-ts validate', () => {
       says: /opc\.tcp/,
     },
     {
+      name: 'a device allocation mode that does not exist',
+      yaml: configuration(`  discoveryHandler:\n    name: udev\n    discoveryDetails: "udevRules: ['KERNEL==\\"null\\"']"\n  deviceAllocation: Dra\n`),
+      field: 'spec.deviceAllocation',
+      line: 9,
+      says: /must be one of "DevicePlugin", "DRA", got "Dra"/,
+    },
+    {
       name: 'a name Kubernetes refuses',
       yaml: configuration(`  discoveryHandler:\n    name: debugEcho\n    discoveryDetails: "descriptions: [a]"\n`, 'Not_Valid'),
       field: 'metadata.name',
@@ -121,6 +128,13 @@ describe('akri-ts validate', () => {
       const rule = (JSON.parse(`{${text}}`) as { rule: string }).rule;
       expect(() => evaluateCelRule(rule, {})).not.toThrow();
     }
+  });
+
+  it('accepts deviceAllocation: DRA (the akri-ts opt-in to Dynamic Resource Allocation)', async () => {
+    const report = await validateConfigurationText(
+      configuration(`  discoveryHandler:\n    name: udev\n    discoveryDetails: "udevRules: ['KERNEL==\\"null\\"']"\n  deviceAllocation: DRA\n`, 'dra'),
+    );
+    expect(report).toMatchObject({ configurations: ['dra'], problems: [] });
   });
 
   it('skips Secrets and ConfigMaps in the same file', async () => {

@@ -70,6 +70,10 @@ export const BrokerSpecSchema = Type.Object(
   },
 );
 
+/** akri-ts: how pods get a Configuration's devices. Absent means DevicePlugin, Akri's way. */
+export const DEVICE_ALLOCATION_MODES = ['DevicePlugin', 'DRA'] as const;
+export type DeviceAllocationMode = (typeof DEVICE_ALLOCATION_MODES)[number];
+
 export const ConfigurationSpecSchema = Type.Object({
   discoveryHandler: DiscoveryHandlerInfoSchema,
   capacity: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1, description: 'How many pods may use one Instance at once.' })),
@@ -88,7 +92,19 @@ export const ConfigurationSpecSchema = Type.Object({
         'akri-ts: how long a device may be missing (or its handler unreachable) before this node leaves its Instance. Unset: the agent default (--instance-grace-period).',
     }),
   ),
+  // akri-ts: opt-in Dynamic Resource Allocation (resource.k8s.io/v1, Kubernetes 1.34+).
+  deviceAllocation: Type.Optional(
+    stringEnum(DEVICE_ALLOCATION_MODES, {
+      description:
+        'akri-ts: how pods get these devices. DevicePlugin (the default, as Akri): kubelet device plugins, resources akri.sh/<instance> and akri.sh/<configuration>. DRA: ResourceSlices of the driver akri.sh, a DeviceClass named after this Configuration, and ResourceClaims (brokers get one for their exact device); needs Kubernetes 1.34+ and the chart value dra.enabled. See docs/dra.md.',
+    }),
+  ),
 });
+
+/** The Configuration's allocation mode, with Akri's default. */
+export function deviceAllocationOf(spec: Pick<ConfigurationSpec, 'deviceAllocation'>): DeviceAllocationMode {
+  return spec.deviceAllocation ?? 'DevicePlugin';
+}
 
 export const ConditionSchema = Type.Object({
   type: Type.String({ minLength: 1 }),

@@ -8,4 +8,5 @@ rm -rf "$out"
 cd "$here"
 npx --no-install proto-loader-gen-types --grpcLib=@grpc/grpc-js --longs=String --enums=String --defaults --oneofs \
   --importFileExtension=.ts -I . -O "$out" \
-  discovery/v0/discovery.proto deviceplugin/v1beta1/deviceplugin.proto podresources/v1/podresources.proto 2>&1 | grep -v 'warn Unknown' || true
+  discovery/v0/discovery.proto deviceplugin/v1beta1/deviceplugin.proto podresources/v1/podresources.proto \
+  dra/v1/dra.proto pluginregistration/v1/pluginregistration.proto 2>&1 | grep -v 'warn Unknown' || true

@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import type { ProtoGrpcType as DiscoveryProto } from './generated/discovery.ts';
 import type { ProtoGrpcType as DevicePluginProto } from './generated/deviceplugin.ts';
 import type { ProtoGrpcType as PodResourcesProto } from './generated/podresources.ts';
+import type { ProtoGrpcType as DraProto } from './generated/dra.ts';
+import type { ProtoGrpcType as PluginRegistrationProto } from './generated/pluginregistration.ts';
 
 const protoDir = dirname(fileURLToPath(import.meta.url));
 
@@ -26,6 +28,8 @@ function load<T>(file: string): T {
 let discovery: DiscoveryProto | undefined;
 let devicePlugin: DevicePluginProto | undefined;
 let podResources: PodResourcesProto | undefined;
+let dra: DraProto | undefined;
+let pluginRegistration: PluginRegistrationProto | undefined;
 
 /** Akri's discovery-handler protocol, package v0. */
 export function discoveryProto(): DiscoveryProto['v0'] {
@@ -43,4 +47,16 @@ export function devicePluginProto(): DevicePluginProto['v1beta1'] {
 export function podResourcesProto(): PodResourcesProto['v1'] {
   podResources ??= load<PodResourcesProto>('podresources/v1/podresources.proto');
   return podResources.v1;
+}
+
+/** The kubelet's DRA plugin API, v1 (package k8s.io.kubelet.pkg.apis.dra.v1). */
+export function draProto(): DraProto['k8s']['io']['kubelet']['pkg']['apis']['dra']['v1'] {
+  dra ??= load<DraProto>('dra/v1/dra.proto');
+  return dra.k8s.io.kubelet.pkg.apis.dra.v1;
+}
+
+/** The kubelet's plugin registration API (plugins_registry/), package pluginregistration. */
+export function pluginRegistrationProto(): PluginRegistrationProto['pluginregistration'] {
+  pluginRegistration ??= load<PluginRegistrationProto>('pluginregistration/v1/pluginregistration.proto');
+  return pluginRegistration.pluginregistration;
 }

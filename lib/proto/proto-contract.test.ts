@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { credentials, Server, ServerCredentials, type ServerWritableStream } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
-import { devicePluginProto, discoveryProto, podResourcesProto } from './load.ts';
+import { devicePluginProto, discoveryProto, draProto, pluginRegistrationProto, podResourcesProto } from './load.ts';
 import type { DiscoverRequest__Output } from './generated/v0/DiscoverRequest.ts';
 import type { DiscoverResponse } from './generated/v0/DiscoverResponse.ts';
 
@@ -17,6 +17,8 @@ describe('gRPC method paths', () => {
       ...Object.values(devicePluginProto().Registration.service).map((m) => m.path),
       ...Object.values(devicePluginProto().DevicePlugin.service).map((m) => m.path),
       ...Object.values(podResourcesProto().PodResourcesLister.service).map((m) => m.path),
+      ...Object.values(draProto().DRAPlugin.service).map((m) => m.path),
+      ...Object.values(pluginRegistrationProto().Registration.service).map((m) => m.path),
     ];
     expect(new Set(paths)).toEqual(
       new Set([
@@ -31,6 +33,10 @@ describe('gRPC method paths', () => {
         '/v1.PodResourcesLister/List',
         '/v1.PodResourcesLister/GetAllocatableResources',
         '/v1.PodResourcesLister/Get',
+        '/k8s.io.kubelet.pkg.apis.dra.v1.DRAPlugin/NodePrepareResources',
+        '/k8s.io.kubelet.pkg.apis.dra.v1.DRAPlugin/NodeUnprepareResources',
+        '/pluginregistration.Registration/GetInfo',
+        '/pluginregistration.Registration/NotifyRegistrationStatus',
       ]),
     );
   });
@@ -63,6 +69,38 @@ describe('field numbers on the wire', () => {
     const bytes = method.responseSerialize({ containerResponses: [{ cdiDevices: [{ name: 'akri.sh/c=abcdef' }] }] });
     // containerResponses=1 (len), then the inner message starts with field 5, wire type 2: 0x2a
     expect(bytes[2]).toBe(0x2a);
+  });
+});
+
+describe('DRA and plugin registration field numbers', () => {
+  it('Claim encodes namespace=1, uid=2, name=3', () => {
+    const bytes = draProto().DRAPlugin.service.NodePrepareResources.requestSerialize({ claims: [{ namespace: 'n', uid: 'u', name: 'c' }] });
+    // claims=1 (len 9), then 0x0a namespace, 0x12 uid, 0x1a name
+    expect([...bytes]).toEqual([0x0a, 9, 0x0a, 1, 0x6e, 0x12, 1, 0x75, 0x1a, 1, 0x63]);
+  });
+
+  it('Device encodes request_names=1, pool_name=2, device_name=3, cdi_device_ids=4 inside claims=1 (map) and devices=1', () => {
+    const method = draProto().DRAPlugin.service.NodePrepareResources;
+    const bytes = method.responseSerialize({ claims: { u: { devices: [{ requestNames: ['r'], poolName: 'p', deviceName: 'd', cdiDeviceIds: ['x'] }] } } });
+    // map entry: 0x0a len, key 0x0a 1 'u', value 0x12 len; value: devices 0x0a len; device fields in order
+    const device = [0x0a, 1, 0x72, 0x12, 1, 0x70, 0x1a, 1, 0x64, 0x22, 1, 0x78];
+    expect([...bytes]).toEqual([0x0a, 19, 0x0a, 1, 0x75, 0x12, 14, 0x0a, 12, ...device]);
+    expect(method.responseDeserialize(bytes)).toEqual({ claims: { u: { devices: [{ requestNames: ['r'], poolName: 'p', deviceName: 'd', cdiDeviceIds: ['x'] }], error: '' } } });
+  });
+
+  it('NodePrepareResourceResponse.error is field 2 and NodeUnprepareResourceResponse.error field 1', () => {
+    const prepare = draProto().DRAPlugin.service.NodePrepareResources.responseSerialize({ claims: { u: { error: 'e' } } });
+    expect([...prepare]).toEqual([0x0a, 8, 0x0a, 1, 0x75, 0x12, 3, 0x12, 1, 0x65]);
+    const unprepare = draProto().DRAPlugin.service.NodeUnprepareResources.responseSerialize({ claims: { u: { error: 'e' } } });
+    expect([...unprepare]).toEqual([0x0a, 8, 0x0a, 1, 0x75, 0x12, 3, 0x0a, 1, 0x65]);
+  });
+
+  it('PluginInfo encodes type=1, name=2, endpoint=3, supported_versions=4; RegistrationStatus plugin_registered=1, error=2', () => {
+    const reg = pluginRegistrationProto().Registration.service;
+    const info = reg.GetInfo.responseSerialize({ type: 'T', name: 'N', endpoint: 'E', supportedVersions: ['V'] });
+    expect([...info]).toEqual([0x0a, 1, 0x54, 0x12, 1, 0x4e, 0x1a, 1, 0x45, 0x22, 1, 0x56]);
+    const status = reg.NotifyRegistrationStatus.requestSerialize({ pluginRegistered: true, error: 'x' });
+    expect([...status]).toEqual([0x08, 1, 0x12, 1, 0x78]);
   });
 });
 

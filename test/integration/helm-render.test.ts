@@ -39,6 +39,7 @@ const VARIANTS: Record<string, Record<string, unknown>> = {
       { name: 'lorawan', image: { repository: 'ghcr.io/example/lorawan-dh' }, env: { REGION: 'EU868' }, configuration: { enabled: true, discoveryDetails: 'gateways: [gw-1]\n' } },
     ],
   },
+  dra: { dra: { enabled: true }, kubernetesDistro: 'microk8s' },
   'highly available controller': {
     imagePullSecrets: ['registry-credentials'],
     controller: { replicas: 3, podDisruptionBudget: { enabled: true }, priorityClassName: 'system-cluster-critical' },
@@ -150,6 +151,40 @@ describe('what the chart renders', () => {
     expect(controller.spec.template.spec.securityContext.runAsNonRoot).toBe(true);
     const hook = find(all, 'Job', 'akri-akri-ts-cleanup');
     expect(hook.metadata.annotations?.['helm.sh/hook']).toBe('pre-delete');
+  });
+});
+
+describe('DRA (dra.enabled)', () => {
+  type Role = { rules: Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }> };
+  const draRules = (all: ReturnType<typeof manifests>, role: string) => (find(all, 'ClusterRole', role) as unknown as Role).rules.filter((r) => r.apiGroups.includes('resource.k8s.io'));
+
+  it('grants the resource.k8s.io verbs only when enabled', async () => {
+    const off = manifests((await helmTemplate({})).stdout);
+    expect(draRules(off, 'akri-akri-ts-agent')).toEqual([]);
+    expect(draRules(off, 'akri-akri-ts-controller')).toEqual([]);
+    const on = manifests((await helmTemplate({ dra: { enabled: true } })).stdout);
+    expect(draRules(on, 'akri-akri-ts-agent')).toEqual([
+      { apiGroups: ['resource.k8s.io'], resources: ['resourceslices'], verbs: ['list', 'watch', 'create', 'patch', 'delete'] },
+      { apiGroups: ['resource.k8s.io'], resources: ['resourceclaims'], verbs: ['get'] },
+    ]);
+    expect(draRules(on, 'akri-akri-ts-controller').flatMap((r) => r.resources).sort()).toEqual(['deviceclasses', 'resourceclaimtemplates', 'resourceslices']);
+  });
+
+  it('turns on the agent DRA plugin with the kubelet plugin directories and the CDI directory mounted at their host paths', async () => {
+    const on = manifests((await helmTemplate({ dra: { enabled: true, cdiDir: '/etc/cdi' }, kubernetesDistro: 'microk8s' })).stdout);
+    const agent = podSpec(find(on, 'DaemonSet', 'akri-akri-ts-agent'));
+    const args = agent.containers[0]?.args ?? [];
+    expect(args).toContain('--dra');
+    expect(argValue(args, '--cdi-dir')).toBe('/etc/cdi');
+    const kubelet = '/var/snap/microk8s/common/var/lib/kubelet';
+    for (const [name, path] of [['plugins-registry', `${kubelet}/plugins_registry`], ['dra-plugin', `${kubelet}/plugins/akri.sh`], ['cdi', '/etc/cdi']]) {
+      expect(agent.volumes?.find((v) => v.name === name)?.hostPath?.path).toBe(path);
+      expect(agent.containers[0]?.volumeMounts?.find((m) => m.name === name)?.mountPath).toBe(path);
+    }
+    expect(podSpec(find(on, 'Deployment', 'akri-akri-ts-controller')).containers[0]?.args).toContain('--dra');
+    const off = podSpec(find(manifests((await helmTemplate({})).stdout), 'DaemonSet', 'akri-akri-ts-agent'));
+    expect(off.containers[0]?.args).not.toContain('--dra');
+    expect(off.volumes?.map((v) => v.name)).not.toContain('cdi');
   });
 });
 

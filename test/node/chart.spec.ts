@@ -66,8 +66,9 @@ const selectors = {
   hook: `app.kubernetes.io/instance=${RELEASE},app.kubernetes.io/component=cleanup`,
 };
 
-async function exec(pod: string, command: string[]): Promise<{ code: number; out: string }> {
-  const res = await cluster.kubectl(['exec', '-n', ns(), pod, '--', ...command]);
+/** Runs a command in a pod's container (the first one unless named: init containers don't count). */
+async function exec(pod: string, command: string[], container?: string): Promise<{ code: number; out: string }> {
+  const res = await cluster.kubectl(['exec', '-n', ns(), pod, ...(container ? ['-c', container] : []), '--', ...command]);
   return { code: res.code, out: `${res.stdout}${res.stderr}`.trim() };
 }
 
@@ -126,8 +127,9 @@ describe(`the chart installed by helm on the real kubelet (${distro} layout)`, (
     const expectedUid = new Map([[agent, '0'], [controller, '65532'], [handler, '65532']]);
     for (const [pod, want] of expectedUid) {
       const name = podName(pod as V1Pod);
-      expect((await exec(name, ['id', '-u'])).out).toBe(want);
-      const write = await exec(name, ['touch', '/written-by-the-test']);
+      const container = pod?.spec?.containers[0]?.name;
+      expect((await exec(name, ['id', '-u'], container)).out).toBe(want);
+      const write = await exec(name, ['touch', '/written-by-the-test'], container);
       expect(write.code, `${name} could write to its root filesystem`).not.toBe(0);
       expect(write.out).toContain('Read-only file system');
     }

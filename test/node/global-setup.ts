@@ -34,16 +34,27 @@ declare module 'vitest' {
     akriImage: string;
     /** The API server's audit log of writes (test/real-node/audit-policy.ts). */
     auditLog: string;
+    /** Where containerd reads CDI spec files; empty when it has no CDI (Debian's 1.6). */
+    cdiSpecDir: string;
   }
 }
 
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+export default function setup(project: TestProject): Promise<() => Promise<void>> {
+  return startNodeTier(project);
+}
+
+/**
+ * The tier's node, on Debian's containerd, or on the containerd in `containerdBinDir` with CDI
+ * reading spec files from a directory of this run (the DRA tier: containerd 2).
+ */
+export async function startNodeTier(project: TestProject, containerdBinDir?: string): Promise<() => Promise<void>> {
   const distro = distroFromEnv(process.env.AKRI_TS_NODE_DISTRO);
   let t = Date.now();
   const image = await ensureAkriImage('amd64');
   const imageMs = Date.now() - t;
   const dir = mkdtempSync(join(tmpdir(), 'akri-ts-node-'));
-  const cluster = await startClusterWithNode(dir, 'akri-ts-node-0', distro).catch((err: Error) => {
+  const runtime = containerdBinDir ? { binDir: containerdBinDir, cdiSpecDir: join(dir, 'cdi') } : undefined;
+  const cluster = await startClusterWithNode(dir, 'akri-ts-node-0', distro, runtime).catch((err: Error) => {
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`the real node could not be started: ${err.message}`);
   });
@@ -84,6 +95,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('kubernetesDistro', distro);
   project.provide('akriImage', image.ref);
   project.provide('auditLog', cluster.auditLog);
+  project.provide('cdiSpecDir', runtime?.cdiSpecDir ?? '');
   return async () => {
     await control.close();
     await cluster.stop();

@@ -13,6 +13,7 @@ import { ControlPlane, type ControlPlaneEndpoints } from '../../cli/start/contro
 import { pkiPaths } from '../../cli/start/control-plane/pki.ts';
 import { renderAuditPolicy } from './audit-policy.ts';
 import { kubeletLayout, type KubernetesDistro } from './kubelet-layout.ts';
+import type { ContainerdRuntime } from './containerd.ts';
 import { hostAddress, RealNode, type RealNodeTimings } from './real-node.ts';
 
 export interface ClusterWithNode {
@@ -26,7 +27,7 @@ export interface ClusterWithNode {
   stop(): Promise<void>;
 }
 
-export async function startClusterWithNode(dir: string, nodeName: string, distro: KubernetesDistro = 'k8s'): Promise<ClusterWithNode> {
+export async function startClusterWithNode(dir: string, nodeName: string, distro: KubernetesDistro = 'k8s', containerdRuntime?: ContainerdRuntime): Promise<ClusterWithNode> {
   const nodeIp = hostAddress();
   const auditPolicy = join(dir, 'audit-policy.yaml');
   const auditLog = join(dir, 'control-plane', 'logs', 'audit.log');
@@ -69,6 +70,7 @@ export async function startClusterWithNode(dir: string, nodeName: string, distro
       adminCert: pki.adminCert,
       adminKey: pki.adminKey,
       layout: kubeletLayout(distro),
+      containerdRuntime,
     });
     t = Date.now();
     const timings = await node.start();

@@ -22,6 +22,13 @@ describe('containerd config for a test node', () => {
     expect(toml).toContain('restrict_oom_score_adj = true');
   });
 
+  it('turns CDI on, reading spec files from the given directory, only when asked (containerd 1.6 has no CDI)', () => {
+    expect(toml).not.toContain('cdi');
+    const withCdi = renderContainerdConfig({ paths, sandboxImage: 'p', cniBinDir: '/usr/lib/cni', cdiSpecDirs: ['/tmp/n1/cdi'] });
+    expect(withCdi).toContain('enable_cdi = true');
+    expect(withCdi).toContain('cdi_spec_dirs = ["/tmp/n1/cdi"]');
+  });
+
   it('renders a bridge network with host-local IPAM, the bridge as default route, and no masquerading', () => {
     const list = JSON.parse(renderBridgeConflist({ bridge: 'akrits1', subnet: '10.233.9.0/24' }, '/tmp/n1/ipam')) as {
       plugins: Array<{ type: string; bridge: string; ipMasq: boolean; isDefaultGateway: boolean; ipam: { type: string; ranges: Array<Array<{ subnet: string }>>; dataDir: string } }>;

@@ -32,11 +32,13 @@ export interface ContainerdConfigOptions {
   paths: ContainerdPaths;
   sandboxImage: string;
   cniBinDir: string;
+  /** Where the runtime reads CDI spec files; CDI stays off when unset (containerd 1.6 has none). */
+  cdiSpecDirs?: string[];
 }
 
 const q = (s: string): string => JSON.stringify(s);
 
-export function renderContainerdConfig({ paths, sandboxImage, cniBinDir }: ContainerdConfigOptions): string {
+export function renderContainerdConfig({ paths, sandboxImage, cniBinDir, cdiSpecDirs }: ContainerdConfigOptions): string {
   const cri = 'plugins."io.containerd.grpc.v1.cri"';
   return [
     'version = 2',
@@ -60,6 +62,8 @@ export function renderContainerdConfig({ paths, sandboxImage, cniBinDir }: Conta
     // an oom_score_adj: runc died on the sandbox's -998 ("failed to update
     // /proc/self/oom_score_adj: Permission denied"). Restricting clamps scores to containerd's own.
     '  restrict_oom_score_adj = true',
+    // containerd 2 reads this version-2 file too, and moves these keys to its runtime plugin.
+    ...(cdiSpecDirs ? ['  enable_cdi = true', `  cdi_spec_dirs = [${cdiSpecDirs.map(q).join(', ')}]`] : []),
     `[${cri}.containerd]`,
     '  snapshotter = "overlayfs"',
     '  default_runtime_name = "runc"',

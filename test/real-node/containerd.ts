@@ -20,20 +20,31 @@ export interface ContainerdOptions {
   sandboxImage: string;
   network: BridgeNetwork;
   logFile: string;
+  /** Another containerd (e.g. containerd 2 from tools/containerd/build.sh): its bin dir and CDI spec dir. */
+  runtime?: ContainerdRuntime;
+}
+
+export interface ContainerdRuntime {
+  /** containerd, containerd-shim-runc-v2 and ctr; first on containerd's PATH, so its own shim is used. */
+  binDir: string;
+  cdiSpecDir: string;
 }
 
 export class Containerd {
   readonly paths: ContainerdPaths;
   private readonly process: ManagedProcess;
-  private readonly ctrBin = findOnPath('ctr', 'Install it with: apt-get install containerd');
+  private readonly ctrBin: string;
 
   constructor(private readonly options: ContainerdOptions) {
     this.paths = containerdPaths(options.dir);
+    const bin = options.runtime?.binDir;
+    this.ctrBin = bin ? join(bin, 'ctr') : findOnPath('ctr', 'Install it with: apt-get install containerd');
     this.process = new ManagedProcess({
       name: 'containerd',
-      command: findOnPath('containerd', 'Install it with: apt-get install containerd runc'),
+      command: bin ? join(bin, 'containerd') : findOnPath('containerd', 'Install it with: apt-get install containerd runc'),
       args: ['--config', this.paths.configFile, '--log-level', 'info'],
       logFile: options.logFile,
+      ...(bin ? { env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}` } } : {}),
     });
   }
 
@@ -48,7 +59,9 @@ export class Containerd {
   async start(): Promise<void> {
     const { paths, sandboxImage, network } = { paths: this.paths, ...this.options };
     for (const d of [paths.root, paths.state, paths.runcRoot, paths.cniConfDir]) mkdirSync(d, { recursive: true });
-    writeFileSync(paths.configFile, renderContainerdConfig({ paths, sandboxImage, cniBinDir: CNI_BIN_DIR }));
+    const cdiSpecDir = this.options.runtime?.cdiSpecDir;
+    if (cdiSpecDir) mkdirSync(cdiSpecDir, { recursive: true });
+    writeFileSync(paths.configFile, renderContainerdConfig({ paths, sandboxImage, cniBinDir: CNI_BIN_DIR, cdiSpecDirs: cdiSpecDir ? [cdiSpecDir] : undefined }));
     writeFileSync(join(paths.cniConfDir, '10-akri-ts.conflist'), renderBridgeConflist(network, join(paths.dir, 'cni', 'ipam')));
     this.process.start();
     await this.process.waitUntil(async () => (await this.ctr(['version'])).ok, 30_000, 'ready');

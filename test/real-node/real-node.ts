@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { KubeConfig, V1Node, V1PodList } from '@kubernetes/client-node';
 import { kubeRequest } from '../../lib/kube/raw-request.ts';
 import { freePort } from '../../lib/net/free-port.ts';
-import { Containerd } from './containerd.ts';
+import { Containerd, type ContainerdRuntime } from './containerd.ts';
 import { cleanHostPaths, missingHostPaths } from './host-paths.ts';
 import { killCgroupTree, killShims, removeCgroupTrees, unmountUnder } from './host-cleanup.ts';
 import { ensureImageArchive, type BuiltImage } from './image-archive.ts';
@@ -50,6 +50,8 @@ export interface RealNodeOptions {
   adminKey: string;
   /** Where the kubelet is rooted (default: the k8s layout, /var/lib/kubelet). */
   layout?: KubeletLayout;
+  /** Run another containerd than Debian's (the DRA tier: containerd 2 with CDI). */
+  containerdRuntime?: ContainerdRuntime;
   /** What to delete if this run is killed and a later run sweeps up (default: dir). */
   runDir?: string;
   progress?: (line: string) => void;
@@ -155,6 +157,7 @@ export class RealNode {
       sandboxImage: pause.ref,
       network: { bridge: this.bridge, subnet: this.podSubnet },
       logFile: join(dir, 'logs', 'containerd.log'),
+      runtime: this.options.containerdRuntime,
     });
     this.containerdValue = containerd;
     await containerd.start();

@@ -14,6 +14,7 @@ import { DebugEchoAvailability } from '../../../discovery-handlers/debug-echo/av
 import { DebugEchoHandler } from '../../../discovery-handlers/debug-echo/debug-echo-handler.ts';
 import type { ContainerAllocateResponse__Output } from '../../../lib/proto/generated/v1beta1/ContainerAllocateResponse.ts';
 import { KubeletStandIn, type AdmissionResult } from '../../kubelet-stand-in/kubelet-stand-in.ts';
+import { DraKubeletStandIn } from '../../kubelet-stand-in/dra-kubelet-stand-in.ts';
 
 export interface DevicePluginNodeOptions {
   availability?: DebugEchoAvailability;
@@ -23,15 +24,21 @@ export interface DevicePluginNodeOptions {
   slotReclaimGraceMs?: number;
   /** How long the stand-in keeps a resource whose plugin went away (kubelet: 5 minutes). */
   endpointGracePeriodMs?: number;
+  /** The agent serves DRA (--dra), and a DRA kubelet stand-in shares the kubelet directory. */
+  dra?: boolean;
 }
 
 export class DevicePluginNode {
   agent: Agent | undefined;
   readonly kubelet: KubeletStandIn;
+  /** The kubelet's DRA side, when the node runs DRA. */
+  readonly draKubelet: DraKubeletStandIn | undefined;
   readonly echo: DebugEchoHandler;
   readonly dir: string;
   readonly kubeletDir: string;
   readonly stateDir: string;
+  /** Where the agent writes CDI spec files (DRA). */
+  readonly cdiDir: string;
 
   constructor(
     readonly name: string,
@@ -42,6 +49,8 @@ export class DevicePluginNode {
     this.dir = mkdtempSync(join(tmpdir(), `akri-ts-dp-${name}-`));
     this.kubeletDir = join(this.dir, 'kubelet');
     this.stateDir = join(this.dir, 'state');
+    this.cdiDir = join(this.dir, 'cdi');
+    this.draKubelet = options.dra ? new DraKubeletStandIn({ kubeletDir: this.kubeletDir, pollMs: 100 }) : undefined;
     this.kubelet = new KubeletStandIn({ kubeletDir: this.kubeletDir, endpointGracePeriodMs: options.endpointGracePeriodMs ?? 1500, rpcTimeoutMs: 5000 });
     this.echo = new DebugEchoHandler({ shared: options.shared ?? true, availability: new DebugEchoAvailability(undefined, options.availability), pollMs: 200 });
   }
@@ -70,6 +79,7 @@ export class DevicePluginNode {
       stateDir: this.stateDir,
       slotReclaimGraceMs: this.options.slotReclaimGraceMs ?? 2000,
       slotReclaimPollMs: 250,
+      dra: this.options.dra ? { cdiDir: this.cdiDir } : undefined,
     });
     this.agent = agent;
     return { agent, started: agent.start() };
@@ -78,6 +88,7 @@ export class DevicePluginNode {
   async start(): Promise<this> {
     await import('node:fs').then((fs) => fs.mkdirSync(join(this.dir, 'handlers'), { recursive: true }));
     await this.kubelet.start();
+    this.draKubelet?.start();
     await this.startAgent().started;
     return this;
   }
@@ -89,6 +100,7 @@ export class DevicePluginNode {
 
   async stop(): Promise<void> {
     await this.stopAgent();
+    this.draKubelet?.stop();
     await this.kubelet.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
