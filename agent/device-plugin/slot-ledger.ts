@@ -77,6 +77,8 @@ export class SlotLedger {
   /** Claims so far (repeated ones too), and the count at each slot's latest claim. */
   private claims = 0;
   private readonly lastClaim = new Map<string, number>();
+  /** Instances written since the API server's view of them last arrived: that view may not show the write yet. */
+  private readonly unechoed = new Set<string>();
 
   constructor(private readonly o: SlotLedgerOptions) {}
 
@@ -127,6 +129,7 @@ export class SlotLedger {
     const reshaped = !before || before.listsNode !== record.listsNode || before.configurationName !== record.configurationName;
     this.instances.set(record.name, record);
     this.usageCache.delete(record.name);
+    this.unechoed.delete(record.name);
     // First sight with nothing local (e.g. restarted without a checkpoint): the slots the API
     // server says this node holds are ours until the kubelet shows them unused.
     if (!before && !this.mine.has(record.name)) {
@@ -142,6 +145,7 @@ export class SlotLedger {
   remove(instance: string): void {
     for (const key of this.lastClaim.keys()) if (key.startsWith(`${instance}/`)) this.lastClaim.delete(key);
     this.instances.delete(instance);
+    this.unechoed.delete(instance);
     this.mine.delete(instance);
     this.usageCache.delete(instance);
     this.pending.delete(instance);
@@ -188,13 +192,18 @@ export class SlotLedger {
       const r = this.instances.get(instance);
       if (!r) throw new SlotTaken(`Instance ${instance} is not known on node ${this.o.node}`);
       const current = this.usage(instance)[slot];
-      if (current === value) return 'repeated';
-      if (current !== undefined && current !== '') throw new SlotTaken(`slot ${slot} of Instance ${instance} is held by "${current}"`);
+      // Held here already. Written again only when the API server's view, up to date with our
+      // writes, shows the slot not held by us: the controller frees the slots of a node it took
+      // for lost (its uplink was cut), and a pod given the slot now must not run on a slot the
+      // cluster thinks free; if another node took it meanwhile, the write's 409 refuses the pod.
+      if (current === value && (!this.linkUp || this.pending.has(instance) || this.unechoed.has(instance) || r.remoteUsage[slot] === value)) return 'repeated';
+      if (current !== undefined && current !== '' && current !== value) throw new SlotTaken(`slot ${slot} of Instance ${instance} is held by "${current}"`);
       const before = this.mine.get(instance) ?? {};
       const slots = { ...before, [slot]: value };
       this.setMine(instance, slots);
       this.o.onChange(instance);
       const outcome = this.linkUp ? await this.o.write(r.namespace, instance, slots) : 'offline';
+      if (outcome === 'written') this.unechoed.add(instance);
       if (outcome === 'conflict' || outcome === 'gone') {
         this.setMine(instance, without(this.mine.get(instance) ?? {}, slot));
         this.o.onChange(instance);
@@ -226,6 +235,7 @@ export class SlotLedger {
       this.o.onChange(instance);
       const r = this.instances.get(instance);
       const outcome = r && this.linkUp ? await this.o.write(r.namespace, instance, slots) : 'offline';
+      if (outcome === 'written') this.unechoed.add(instance);
       if (outcome === 'offline' && r) this.markPending(instance);
       await this.o.persist();
       return true;
@@ -254,6 +264,7 @@ export class SlotLedger {
           }
         }
         const outcome = await this.o.write(r.namespace, instance, slots);
+        if (outcome === 'written') this.unechoed.add(instance);
         if (outcome === 'offline') {
           this.setLink(false);
           return false;
