@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FaultLog } from './fault-log.ts';
+import { FaultLog, RELIST_BACKOFF_CAP_MS } from './fault-log.ts';
 import type { PlannedFault } from './fault-schedule.ts';
 import { allDevices, type DeviceKey } from './site-plan.ts';
 
@@ -50,11 +50,27 @@ describe('what a node can reach, from the fault log', () => {
     expect(log.impairedUntil('n1', 150)).toBe(Infinity);
     const stop = log.started(fault('apiserver-stop'), 300);
     stop.healedAt = 400;
-    expect(log.impairedUntil('n2', 500)).toBe(400);
+    // An outage of the API server lasts as long again past its heal (the informers' backoff).
+    expect(log.impairedUntil('n2', 500)).toBe(500);
     expect(log.anyActive(350)).toBe(true);
     expect(log.anyActive(450)).toBe(false);
     // Reach changes are not impairments: a cut cable is the fact the node must follow.
     log.started(fault('device-cut', { node: 'n3', segment: 'b' }), 600);
-    expect(log.impairedUntil('n3', 700)).toBe(400);
+    expect(log.impairedUntil('n3', 700)).toBe(500);
+  });
+
+  it('a cut of the API server lasts past its heal by the informers\' backoff, at most 30 s (found by the soak, seed 2026)', () => {
+    const log = new FaultLog(0);
+    const cut = log.started(fault('api-cut', { node: 'n2' }), 1000);
+    cut.healedAt = 1000 + 89_000;
+    expect(log.impairedUntil('n2', 95_000)).toBe(90_000 + RELIST_BACKOFF_CAP_MS);
+    expect(log.impairedUntil('n1', 95_000)).toBe(0);
+    const pause = log.started(fault('etcd-pause'), 200_000);
+    pause.healedAt = 208_000;
+    expect(log.impairedUntil('n1', 300_000)).toBe(216_000);
+    // A kill is not an outage of the API server: the restarted process lists at once.
+    const kill = log.started(fault('kubelet-restart', { node: 'n3' }), 400_000);
+    kill.healedAt = 403_000;
+    expect(log.impairedUntil('n3', 500_000)).toBe(403_000);
   });
 });

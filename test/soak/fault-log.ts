@@ -27,6 +27,14 @@ export type ReachChange =
 const NODE_IMPAIRMENTS = new Set(['agent-kill', 'api-cut', 'kubelet-restart']);
 /** Faults that keep every node (or the controller) from acting. */
 const CLUSTER_IMPAIRMENTS = new Set(['apiserver-stop', 'etcd-pause', 'leader-kill', 'config-burst']);
+/**
+ * The longest an informer waits between two failed lists (lib/reconcile/informer.ts; client-go's
+ * reflector and kube-rs's watcher wait as long). Its waits double from 0.5 s, so after failing
+ * for d it lists again at most min(this, d) after the API server is back.
+ */
+export const RELIST_BACKOFF_CAP_MS = 30_000;
+/** Faults during which a node's API calls fail, so that its informers back off. */
+const API_OUTAGES = new Set(['apiserver-stop', 'etcd-pause', 'api-cut']);
 
 export class FaultLog {
   readonly records: FaultRecord[] = [];
@@ -84,7 +92,11 @@ export class FaultLog {
   /**
    * Until when the node's pipeline was impaired, as of time t: the latest heal of a fault that
    * hits it (its agent, kubelet or uplink, or the API server, etcd, the controller leader, a
-   * Configuration burst); Infinity while one lasts; the log's start when none ever did.
+   * Configuration burst); Infinity while one lasts; the log's start when none ever did. A fault
+   * that cut the node's API calls (its uplink, the API server, etcd) lasts past its heal by the
+   * informers' backoff, min(RELIST_BACKOFF_CAP_MS, how long it lasted): only then does the node
+   * list again (restated from "once faults stop": found by the 60-minute soak, seed 2026, where
+   * an 89 s uplink cut left n2's agent 24 s from listing again).
    */
   impairedUntil(node: NodeId | undefined, t: number): number {
     let until = this.startedAt;
@@ -92,7 +104,8 @@ export class FaultLog {
       if (r.startedAt > t) continue;
       const hits = CLUSTER_IMPAIRMENTS.has(r.fault.kind) || (NODE_IMPAIRMENTS.has(r.fault.kind) && r.fault.node === node);
       if (!hits) continue;
-      const healed = r.healedAt !== undefined && r.healedAt <= t ? r.healedAt : Infinity;
+      const backoff = API_OUTAGES.has(r.fault.kind) && r.healedAt !== undefined ? Math.min(RELIST_BACKOFF_CAP_MS, r.healedAt - r.startedAt) : 0;
+      const healed = r.healedAt !== undefined && r.healedAt <= t ? r.healedAt + backoff : Infinity;
       until = Math.max(until, healed);
     }
     return until;

@@ -69,6 +69,27 @@ describe('invariant 1: slots', () => {
     expect(ids(c.check(o))).toEqual(['1a']);
   });
 
+  it('1a spares a node taken for lost while it is cut off and for 40 s after, then holds again (restated after the soak, seed 2026)', () => {
+    // n2's uplink was cut; the control plane took it for lost and freed its slot, which n1 was
+    // given; n2's broker runs on until n2 is back and its kubelet learns it was deleted.
+    const c = checker();
+    const readyNode = (n: NodeId, ready: string) => ({ metadata: { name: nodeName(n) }, status: { conditions: [{ type: 'Ready', status: ready }] } });
+    const twoOnOne = (at: number, n2Ready: string) => ({
+      ...obs(at, {
+        kubelets: { n1: kubelet('n1', [pod('a', `akri.sh/${CAM}`, [`${CAM}-0`])]), n2: kubelet('n2', [pod('b', `akri.sh/${CAM}`, [`${CAM}-0`])]) },
+        ledgers: { n1: camLedger({ [CAM]: { [`${CAM}-0`]: 'soak-n1' } }), n2: camLedger({ [CAM]: { [`${CAM}-0`]: 'soak-n2' } }) },
+      }),
+      api: { at, instances: [], pods: [], nodes: [readyNode('n1', 'True'), readyNode('n2', n2Ready)], leaseHolder: undefined },
+    });
+    const slotIds = (vs: Array<{ invariant: InvariantId }>) => ids(vs).filter((i) => i.startsWith('1'));
+    expect(slotIds(c.check(twoOnOne(100 * S, 'Unknown')))).toEqual([]);
+    expect(slotIds(c.check(twoOnOne(130 * S, 'True')))).toEqual([]);
+    expect(slotIds(c.check(twoOnOne(141 * S, 'True')))).toEqual(['1a']);
+    // A node never taken for lost is never spared.
+    const d = checker();
+    expect(slotIds(d.check(twoOnOne(100 * S, 'True')))).toEqual(['1a']);
+  });
+
   it("1b: a pod on a slot its node's ledger does not hold; a virtual device bound to no slot", () => {
     const c = checker();
     const o = obs(100 * S, {
@@ -99,7 +120,7 @@ describe('invariant 1: slots', () => {
     expect(c.check(obs(101 * S, { ...base, instances: [instance(CAM, [nodeName('n1'), nodeName('n2')], { [`${CAM}-0`]: 'soak-n1' }), bothListed[1] as Instance] }))).toEqual([]);
   });
 
-  it('1c waits while the node is cut from the API server, and for the slack after', () => {
+  it("1c waits while the node is cut from the API server, and for its informers' backoff and the slack after", () => {
     const log = new FaultLog(0);
     const cut = log.started({ id: 1, episode: 1, kind: 'api-cut', atMs: 0, durationMs: 1, node: 'n1' }, 50 * S);
     cut.healedAt = 95 * S;
@@ -110,7 +131,9 @@ describe('invariant 1: slots', () => {
       instances: bothListed,
     });
     expect(c.check(o)).toEqual([]);
-    expect(ids(c.check({ ...o, at: 106 * S, api: o.api && { ...o.api, at: 106 * S } }))).toEqual(['1c']);
+    // Cut for 45 s: back at 95 s, listing again by 125 s (backoff capped at 30 s), then 10 s of slack.
+    expect(c.check({ ...o, at: 134 * S, api: o.api && { ...o.api, at: 134 * S } })).toEqual([]);
+    expect(ids(c.check({ ...o, at: 136 * S, api: o.api && { ...o.api, at: 136 * S } }))).toEqual(['1c']);
   });
 });
 
@@ -198,7 +221,9 @@ describe('invariant 4: restarts and outages', () => {
       ledgers: { n1: camLedger({ [CAM]: { [`${CAM}-0`]: 'soak-n1' } }) },
       instances: [instance(CAM, [nodeName('n1'), nodeName('n2')], { [`${CAM}-0`]: 'soak-n1' }), bothListed[1] as Instance],
     };
-    expect(ids(c.check(obs(45 * S, { ...base, pods: [apiPod('Pending')] })))).toEqual(['4b']);
-    expect(c.check(obs(46 * S, { ...base, pods: [apiPod('Running')] }))).toEqual([]);
+    // Cut for 20 s: back at 30 s, listing again by 50 s, then 10 s of slack.
+    expect(c.check(obs(59 * S, { ...base, pods: [apiPod('Pending')] }))).toEqual([]);
+    expect(ids(c.check(obs(61 * S, { ...base, pods: [apiPod('Pending')] })))).toEqual(['4b']);
+    expect(c.check(obs(62 * S, { ...base, pods: [apiPod('Running')] }))).toEqual([]);
   });
 });
