@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FaultLog, RELIST_BACKOFF_CAP_MS } from './fault-log.ts';
+import { FaultLog, RELIST_BACKOFF_CAP_MS, settledAt } from './fault-log.ts';
 import type { PlannedFault } from './fault-schedule.ts';
 import { allDevices, type DeviceKey } from './site-plan.ts';
 
@@ -64,6 +64,8 @@ describe('what a node can reach, from the fault log', () => {
     const cut = log.started(fault('api-cut', { node: 'n2' }), 1000);
     cut.healedAt = 1000 + 89_000;
     expect(log.impairedUntil('n2', 95_000)).toBe(90_000 + RELIST_BACKOFF_CAP_MS);
+    // The quiet of invariant 5 starts there too.
+    expect(settledAt(cut)).toBe(90_000 + RELIST_BACKOFF_CAP_MS);
     expect(log.impairedUntil('n1', 95_000)).toBe(0);
     const pause = log.started(fault('etcd-pause'), 200_000);
     pause.healedAt = 208_000;

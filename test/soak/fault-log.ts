@@ -36,6 +36,12 @@ export const RELIST_BACKOFF_CAP_MS = 30_000;
 /** Faults during which a node's API calls fail, so that its informers back off. */
 const API_OUTAGES = new Set(['apiserver-stop', 'etcd-pause', 'api-cut']);
 
+/** When a healed fault stops keeping components from acting: its heal, plus the informers' backoff after an API outage. */
+export function settledAt(r: FaultRecord): number | undefined {
+  if (r.healedAt === undefined) return undefined;
+  return r.healedAt + (API_OUTAGES.has(r.fault.kind) ? Math.min(RELIST_BACKOFF_CAP_MS, r.healedAt - r.startedAt) : 0);
+}
+
 export class FaultLog {
   readonly records: FaultRecord[] = [];
   readonly reach: ReachChange[] = [];
@@ -104,8 +110,7 @@ export class FaultLog {
       if (r.startedAt > t) continue;
       const hits = CLUSTER_IMPAIRMENTS.has(r.fault.kind) || (NODE_IMPAIRMENTS.has(r.fault.kind) && r.fault.node === node);
       if (!hits) continue;
-      const backoff = API_OUTAGES.has(r.fault.kind) && r.healedAt !== undefined ? Math.min(RELIST_BACKOFF_CAP_MS, r.healedAt - r.startedAt) : 0;
-      const healed = r.healedAt !== undefined && r.healedAt <= t ? r.healedAt + backoff : Infinity;
+      const healed = r.healedAt !== undefined && r.healedAt <= t ? (settledAt(r) ?? Infinity) : Infinity;
       until = Math.max(until, healed);
     }
     return until;
