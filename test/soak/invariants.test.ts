@@ -90,6 +90,20 @@ describe('invariant 1: slots', () => {
     expect(slotIds(d.check(twoOnOne(100 * S, 'True')))).toEqual(['1a']);
   });
 
+  it('1b is not asked for an Instance the ledger dropped, even while an older API view still shows it (restated after the soak, seed 2026)', () => {
+    const c = checker();
+    const o = obs(100 * S, {
+      kubelets: { n1: kubelet('n1', [pod('a', `akri.sh/${CAM}`, [`${CAM}-1`])]) },
+      ledgers: { n1: ledger([], {}) },
+      // The API view from just before the deletion: the slot still held there.
+      instances: [instance(CAM, [nodeName('n1'), nodeName('n2')], { [`${CAM}-1`]: 'soak-n1' }), bothListed[1] as Instance],
+    });
+    expect(c.check(o)).toEqual([]);
+    // With the Instance still in the ledger, the same pod is 1b.
+    const d = checker();
+    expect(ids(d.check({ ...o, ledgers: { n1: camLedger({ [CAM]: {} }) } }))).toEqual(['1b']);
+  });
+
   it("1b: a pod on a slot its node's ledger does not hold; a virtual device bound to no slot", () => {
     const c = checker();
     const o = obs(100 * S, {
