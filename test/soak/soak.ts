@@ -12,7 +12,7 @@ import { notConverged } from './convergence.ts';
 import { readApi, readLocal, type ApiView, type Observation } from './observation.ts';
 import { sampleProcess, socketDetails, type ProcessSample } from './process-stats.ts';
 import { setMaxListeners } from 'node:events';
-import { AuditReader, type AuditWrite } from './audit-writes.ts';
+import { AuditReader, writesAtRest, type AuditWrite } from './audit-writes.ts';
 import { nodeName, NETWORK_DEVICES, ECHO_CONFIGURATION, type NodeId } from './site-plan.ts';
 import { SoakSite } from './soak-site.ts';
 import { UserWorkload, userTargets } from './user-workload.ts';
@@ -242,9 +242,10 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     //    component (the API server's audit log) from a minute after the last fault was undone
     //    (and, after an API outage, the informers' backoff had passed: restated after seed 4,
     //    whose agent wrote once 67 s after a 42 s API server stop) to the end, besides the
-    //    controller leader renewing its Lease.
+    //    controller leader renewing its Lease, and a persisting problem's Event bumped once a
+    //    minute (writesAtRest).
     const isLease = (w: AuditWrite) => w.resource === 'leases';
-    const atRest = writes.filter((w) => w.at >= quietStart + 60 * S && !isLease(w));
+    const atRest = writesAtRest(writes, quietStart + 60 * S);
     if (atRest.length > 0) {
       record({
         invariant: '5',
