@@ -4,7 +4,9 @@
 // for every class of issue 16 (rules, filters, files, flooding and harvesting peers), each with
 // a time and memory bound (docs/hostile-input-bounds.md); test/hostile/*.hostile.test.ts.
 // "integration": a real etcd + kube-apiserver (+ scheduler and controller-manager) started
-// once per run.
+// once per run. "soak": issue 20's seeded soak under faults (test/soak), three minutes with a
+// fixed seed, on a control plane of its own (it stops the API server and pauses etcd); it runs
+// after the other tiers (groupOrder), alone, so that it neither slows them nor is slowed by them.
 import { defineConfig } from 'vitest/config';
 
 const everywhere = '{agent,controller,discovery-handlers,crds,dashboards,lib,cli,simulators,test}/**';
@@ -16,7 +18,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: [`${everywhere}/*.test.ts`],
-          exclude: ['test/integration/**', '**/*.peer.test.ts', '**/*.hostile.test.ts', '**/node_modules/**'],
+          exclude: ['test/integration/**', '**/*.peer.test.ts', '**/*.hostile.test.ts', '**/*.soak.test.ts', '**/node_modules/**'],
         },
       },
       {
@@ -50,6 +52,15 @@ export default defineConfig({
           // Two cores: the control plane needs one; test files take turns on the other.
           pool: 'forks',
           poolOptions: { forks: { singleFork: true } },
+        },
+      },
+      {
+        test: {
+          name: 'soak',
+          include: ['test/soak/**/*.soak.test.ts'],
+          testTimeout: 480_000,
+          pool: 'forks',
+          sequence: { groupOrder: 1 },
         },
       },
     ],

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `npm test`: type-check, then every unit and integration test (the integration tier starts a
-# real control plane), then one closing line "N passed, N failed, N skipped" for CI.
+# `npm test`: type-check, then every vitest project (unit, peers, hostile, integration, which
+# starts a real control plane, and last the three-minute soak under faults, which starts its own),
+# then one closing line "N passed, N failed, N skipped" for CI.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 results=$(mktemp -d)

@@ -282,6 +282,8 @@ export class DevicePluginManager {
 
   private async reclaim(): Promise<void> {
     let inUse: Map<string, Set<string>>;
+    // Claims made from here on are newer than the kubelet's answer: their slots are not freed.
+    const claimsBefore = this.ledger.claimCount;
     try {
       inUse = await this.podResources.inUse();
     } catch {
@@ -298,7 +300,10 @@ export class DevicePluginManager {
     this.unusedSince = unusedSince;
     for (const h of free) {
       if (this.stopped) return;
-      await this.ledger.free(h.instance, h.slot);
+      if (!(await this.ledger.free(h.instance, h.slot, claimsBefore))) {
+        this.unusedSince.delete(h.slot); // given to a pod meanwhile: in use, whatever the kubelet said
+        continue;
+      }
       this.o.metrics.slotsFreed.inc({ reason: 'unused' });
       this.log.info('slot freed: no pod uses it any more', { instance: h.instance, slot: h.slot });
     }

@@ -40,6 +40,46 @@ describe('the slot ledger', () => {
     expect(l.usage('cam-aaaaaa')).toEqual({ 'cam-aaaaaa-0': 'node-a' });
     expect(l.upsert({ ...record, capacity: 3, remoteUsage: { 'cam-aaaaaa-0': 'node-a', 'cam-aaaaaa-1': '' } })).toBe(true);
   });
+  it('a reclaim pass does not free a slot claimed again after it asked the kubelet (found by the soak, seed 121)', async () => {
+    // The old pod went; the kubelet, asked, listed nothing; then a new pod got the same slot by
+    // a repeated claim (this node still held it); the pass then freed it under the new pod.
+    const { l, writes } = ledger();
+    await l.claim('cam-aaaaaa', 'cam-aaaaaa-0', 'node-a');
+    const asked = l.claimCount;
+    expect(await l.claim('cam-aaaaaa', 'cam-aaaaaa-0', 'node-a')).toBe('repeated');
+    expect(await l.free('cam-aaaaaa', 'cam-aaaaaa-0', asked)).toBe(false);
+    expect(l.held()).toEqual([{ instance: 'cam-aaaaaa', slot: 'cam-aaaaaa-0', value: 'node-a' }]);
+    // A slot not claimed since is freed as before.
+    expect(await l.free('cam-aaaaaa', 'cam-aaaaaa-0', l.claimCount)).toBe(true);
+    expect(l.held()).toEqual([]);
+    expect(writes).toEqual([{ 'cam-aaaaaa-0': 'node-a' }, {}]);
+  });
+  it('a slot the controller freed while this node was lost is written again when a pod is given it (found by the soak, seed 2026)', async () => {
+    // The node's uplink was cut for 69 s; the controller took it for lost and freed its slots in
+    // deviceUsage; back, its new broker got the slot it still held, and the repeated claim wrote
+    // nothing: the pod ran on a slot the API server showed free, for any node to take.
+    const { l, writes } = ledger();
+    const record = { namespace: 'default', name: 'cam-aaaaaa', configurationName: 'cam', capacity: 2, brokerProperties: {}, listsNode: true };
+    await l.claim('cam-aaaaaa', 'cam-aaaaaa-0', 'node-a');
+    l.upsert({ ...record, remoteUsage: { 'cam-aaaaaa-0': 'node-a', 'cam-aaaaaa-1': 'node-b' } });
+    expect(await l.claim('cam-aaaaaa', 'cam-aaaaaa-0', 'node-a')).toBe('repeated');
+    l.upsert({ ...record, remoteUsage: { 'cam-aaaaaa-0': '', 'cam-aaaaaa-1': 'node-b' } }); // the controller's node-loss patch
+    expect(await l.claim('cam-aaaaaa', 'cam-aaaaaa-0', 'node-a')).toBe('claimed');
+    expect(writes).toEqual([{ 'cam-aaaaaa-0': 'node-a' }, { 'cam-aaaaaa-0': 'node-a' }]);
+    // Until the API server's view shows that write, a repeated claim writes nothing more.
+    expect(await l.claim('cam-aaaaaa', 'cam-aaaaaa-0', 'node-a')).toBe('repeated');
+    expect(writes).toHaveLength(2);
+  });
+  it('a slot the controller freed and another node took meanwhile is refused to a new pod here, and let go', async () => {
+    const { l, writes } = ledger(['written', 'conflict']);
+    const record = { namespace: 'default', name: 'cam-aaaaaa', configurationName: 'cam', capacity: 2, brokerProperties: {}, listsNode: true };
+    await l.claim('cam-aaaaaa', 'cam-aaaaaa-0', 'node-a');
+    l.upsert({ ...record, remoteUsage: { 'cam-aaaaaa-0': 'node-c', 'cam-aaaaaa-1': 'node-b' } });
+    await expect(l.claim('cam-aaaaaa', 'cam-aaaaaa-0', 'node-a')).rejects.toThrow(/claimed by another node first/);
+    expect(writes).toEqual([{ 'cam-aaaaaa-0': 'node-a' }, { 'cam-aaaaaa-0': 'node-a' }]);
+    expect(l.held()).toEqual([]);
+    expect(l.usage('cam-aaaaaa')).toEqual({ 'cam-aaaaaa-0': 'node-c', 'cam-aaaaaa-1': 'node-b' });
+  });
   it('refuses a slot another node holds without asking the API server', async () => {
     const { l, writes } = ledger();
     await expect(l.claim('cam-aaaaaa', 'cam-aaaaaa-1', 'node-a')).rejects.toThrow(/held by "node-b"/);

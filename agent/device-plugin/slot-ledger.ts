@@ -74,6 +74,11 @@ export class SlotLedger {
   private readonly pending = new Set<string>();
   private lock: Promise<unknown> = Promise.resolve();
   private linkUp = true;
+  /** Claims so far (repeated ones too), and the count at each slot's latest claim. */
+  private claims = 0;
+  private readonly lastClaim = new Map<string, number>();
+  /** Instances written since the API server's view of them last arrived: that view may not show the write yet. */
+  private readonly unechoed = new Set<string>();
 
   constructor(private readonly o: SlotLedgerOptions) {}
 
@@ -124,6 +129,7 @@ export class SlotLedger {
     const reshaped = !before || before.listsNode !== record.listsNode || before.configurationName !== record.configurationName;
     this.instances.set(record.name, record);
     this.usageCache.delete(record.name);
+    this.unechoed.delete(record.name);
     // First sight with nothing local (e.g. restarted without a checkpoint): the slots the API
     // server says this node holds are ours until the kubelet shows them unused.
     if (!before && !this.mine.has(record.name)) {
@@ -137,7 +143,9 @@ export class SlotLedger {
   }
 
   remove(instance: string): void {
+    for (const key of this.lastClaim.keys()) if (key.startsWith(`${instance}/`)) this.lastClaim.delete(key);
     this.instances.delete(instance);
+    this.unechoed.delete(instance);
     this.mine.delete(instance);
     this.usageCache.delete(instance);
     this.pending.delete(instance);
@@ -173,18 +181,29 @@ export class SlotLedger {
     return [...this.mine].flatMap(([instance, slots]) => Object.entries(slots).map(([slot, value]) => ({ instance, slot, value })));
   }
 
+  /** How many claims (repeated ones included) have been made: a reclaim pass notes it before asking the kubelet. */
+  get claimCount(): number {
+    return this.claims;
+  }
+
   claim(instance: string, slot: string, value: string): Promise<ClaimResult> {
     return this.exclusive(async () => {
+      this.lastClaim.set(`${instance}/${slot}`, ++this.claims);
       const r = this.instances.get(instance);
       if (!r) throw new SlotTaken(`Instance ${instance} is not known on node ${this.o.node}`);
       const current = this.usage(instance)[slot];
-      if (current === value) return 'repeated';
-      if (current !== undefined && current !== '') throw new SlotTaken(`slot ${slot} of Instance ${instance} is held by "${current}"`);
+      // Held here already. Written again only when the API server's view, up to date with our
+      // writes, shows the slot not held by us: the controller frees the slots of a node it took
+      // for lost (its uplink was cut), and a pod given the slot now must not run on a slot the
+      // cluster thinks free; if another node took it meanwhile, the write's 409 refuses the pod.
+      if (current === value && (!this.linkUp || this.pending.has(instance) || this.unechoed.has(instance) || r.remoteUsage[slot] === value)) return 'repeated';
+      if (current !== undefined && current !== '' && current !== value) throw new SlotTaken(`slot ${slot} of Instance ${instance} is held by "${current}"`);
       const before = this.mine.get(instance) ?? {};
       const slots = { ...before, [slot]: value };
       this.setMine(instance, slots);
       this.o.onChange(instance);
       const outcome = this.linkUp ? await this.o.write(r.namespace, instance, slots) : 'offline';
+      if (outcome === 'written') this.unechoed.add(instance);
       if (outcome === 'conflict' || outcome === 'gone') {
         this.setMine(instance, without(this.mine.get(instance) ?? {}, slot));
         this.o.onChange(instance);
@@ -200,17 +219,26 @@ export class SlotLedger {
     });
   }
 
-  free(instance: string, slot: string): Promise<void> {
+  /**
+   * Gives a slot back. With `unlessClaimedAfter` (a claimCount read earlier), a slot claimed
+   * since (a pod was just given it, maybe by a repeated claim of a slot this node still held)
+   * is kept: the reclaim that decided to free it asked the kubelet before that pod existed.
+   * Resolves to whether the slot was freed.
+   */
+  free(instance: string, slot: string, unlessClaimedAfter?: number): Promise<boolean> {
     return this.exclusive(async () => {
       const held = this.mine.get(instance);
-      if (held?.[slot] === undefined) return;
+      if (held?.[slot] === undefined) return false;
+      if (unlessClaimedAfter !== undefined && (this.lastClaim.get(`${instance}/${slot}`) ?? 0) > unlessClaimedAfter) return false;
       const slots = without(held, slot);
       this.setMine(instance, slots);
       this.o.onChange(instance);
       const r = this.instances.get(instance);
       const outcome = r && this.linkUp ? await this.o.write(r.namespace, instance, slots) : 'offline';
+      if (outcome === 'written') this.unechoed.add(instance);
       if (outcome === 'offline' && r) this.markPending(instance);
       await this.o.persist();
+      return true;
     });
   }
 
@@ -236,6 +264,7 @@ export class SlotLedger {
           }
         }
         const outcome = await this.o.write(r.namespace, instance, slots);
+        if (outcome === 'written') this.unechoed.add(instance);
         if (outcome === 'offline') {
           this.setLink(false);
           return false;

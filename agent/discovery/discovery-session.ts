@@ -93,7 +93,10 @@ export class DiscoverySession {
     for (const [key, endpoint] of current) {
       const existing = this.runs.get(key);
       if (existing) {
-        existing.wake?.(); // re-registered: a lost stream retries now rather than after backoff
+        // Re-registered: a lost stream retries now rather than after backoff, and any later
+        // decision to drop the endpoint is about this registration, the one the registry holds.
+        existing.endpoint = endpoint;
+        existing.wake?.();
         continue;
       }
       const run: EndpointRun = {
@@ -145,16 +148,16 @@ export class DiscoverySession {
         log.warn(failure.invalidDetails ? 'handler rejected discoveryDetails' : 'discovery stream lost', { error: failure.message });
         this.o.onChange();
         // A UDS handler whose socket is gone has exited; it registers again when it returns.
-        if (endpoint.kind === 'uds' && !existsSync(endpoint.path)) {
-          this.o.registry.remove(endpoint);
-          return;
-        }
+        // (If it has registered again meanwhile, the registry keeps it and this run goes on.)
+        if (endpoint.kind === 'uds' && !existsSync(endpoint.path) && this.o.registry.remove(run.endpoint)) return;
         // One that keeps refusing connects has exited too, leaving its socket file behind.
         refused = failure.unreachable ? refused + 1 : 0;
         if (endpoint.kind !== 'embedded' && refused >= MAX_FAILED_CONNECTS) {
-          log.warn('handler endpoint dropped: it refused every connect', { attempts: refused });
-          this.o.registry.remove(endpoint);
-          return;
+          if (this.o.registry.remove(run.endpoint)) {
+            log.warn('handler endpoint dropped: it refused every connect', { attempts: refused });
+            return;
+          }
+          refused = 0;
         }
         // Rejected details will not become valid by retrying soon: wait long, or for a change.
         const max = this.o.maxBackoffMs ?? 30_000;

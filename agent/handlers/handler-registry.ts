@@ -20,12 +20,13 @@ export class HandlerRegistry extends EventEmitter<{ changed: [name: string] }> {
     this.emit('changed', endpoint.name);
   }
 
-  /** Drops this endpoint, unless its handler has registered again since (a newer object). */
-  remove(endpoint: HandlerEndpoint): void {
+  /** Drops this endpoint, unless its handler has registered again since (a newer object); true when dropped. */
+  remove(endpoint: HandlerEndpoint): boolean {
     const endpoints = this.byName.get(endpoint.name);
-    if (endpoints?.get(endpoint.key) !== endpoint) return;
+    if (endpoints?.get(endpoint.key) !== endpoint) return false;
     endpoints.delete(endpoint.key);
     this.emit('changed', endpoint.name);
+    return true;
   }
 
   endpoints(name: string): HandlerEndpoint[] {

@@ -12,6 +12,8 @@ export interface ManagedProcessOptions {
   logFile: string;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /** Called instead of printing to stderr when the process exits without stop() or kill(). */
+  onUnexpectedExit?: (code: number | null, signal: NodeJS.Signals | null, logTail: string) => void;
 }
 
 export class ManagedProcess {
@@ -46,7 +48,9 @@ export class ManagedProcess {
     }
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
-        if (!this.stopping) {
+        if (!this.stopping && this.options.onUnexpectedExit) {
+          this.options.onUnexpectedExit(code, signal, this.logTail());
+        } else if (!this.stopping) {
           process.stderr.write(
             `[control-plane] ${name} exited unexpectedly (code ${code}, signal ${signal}); last log lines:\n${this.logTail()}\n`,
           );
@@ -73,6 +77,24 @@ export class ManagedProcess {
       clearTimeout(timer);
     }
     this.child = undefined;
+  }
+
+  /**
+   * Sends `signal` as an expected end (a soak's SIGKILL: no "exited unexpectedly") and waits
+   * for the exit; resolves at once when the process is not running.
+   */
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const child = this.child;
+    if (!child || !this.exited || !this.running) return;
+    this.stopping = true;
+    child.kill(signal);
+    await this.exited;
+    this.child = undefined;
+  }
+
+  /** Sends a signal that does not end the process (SIGSTOP, SIGCONT); false when it is not running. */
+  signal(signal: NodeJS.Signals): boolean {
+    return this.running && (this.child?.kill(signal) ?? false);
   }
 
   /** Fails with the log tail if the process exits before `ready` resolves. */

@@ -26,8 +26,10 @@ export interface BoundPod {
 }
 
 /**
- * Mints a one-hour token for namespace/name (bound to `pod` when given) and writes kubeconfig,
- * token and CA into dir, named after `fileName` (default: the ServiceAccount's name).
+ * Mints a token for namespace/name (bound to `pod` when given; one hour unless
+ * `options.expirationSeconds`) and writes kubeconfig, token and CA into dir, named after
+ * `fileName` (default: the ServiceAccount's name). `options.server` replaces the admin
+ * kubeconfig's server (e.g. a name that reaches the API server from another network namespace).
  */
 export async function serviceAccountCredentials(
   admin: KubeEndpoint,
@@ -37,12 +39,13 @@ export async function serviceAccountCredentials(
   dir: string,
   pod?: BoundPod,
   fileName = name,
+  options: { server?: string; expirationSeconds?: number } = {},
 ): Promise<ServiceAccountCredentials> {
   const boundObjectRef = pod ? { apiVersion: 'v1', kind: 'Pod', name: pod.name, uid: pod.uid } : undefined;
   const review = await kubeRequest<{ status: { token: string } }>(admin, {
     method: 'POST',
     path: `/api/v1/namespaces/${namespace}/serviceaccounts/${name}/token`,
-    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600, ...(boundObjectRef ? { boundObjectRef } : {}) } },
+    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: options.expirationSeconds ?? 3600, ...(boundObjectRef ? { boundObjectRef } : {}) } },
   });
   const file = parse(readFileSync(adminKubeconfig, 'utf8')) as KubeconfigFile;
   const context = file.contexts.find((c) => c.name === file['current-context']);
@@ -50,7 +53,8 @@ export async function serviceAccountCredentials(
   if (!cluster) throw new Error(`${adminKubeconfig}: no cluster for the current context`);
   const ca = cluster['certificate-authority-data'] ? Buffer.from(cluster['certificate-authority-data'], 'base64') : readFileSync(cluster['certificate-authority'] ?? '');
   const base = join(dir, fileName);
-  const out: ServiceAccountCredentials = { kubeconfig: `${base}.kubeconfig`, tokenFile: `${base}.token`, caFile: `${base}.ca.crt`, server: cluster.server };
+  const server = options.server ?? cluster.server;
+  const out: ServiceAccountCredentials = { kubeconfig: `${base}.kubeconfig`, tokenFile: `${base}.token`, caFile: `${base}.ca.crt`, server };
   writeFileSync(out.tokenFile, review.status.token);
   writeFileSync(out.caFile, ca);
   writeFileSync(
@@ -60,7 +64,7 @@ export async function serviceAccountCredentials(
       kind: 'Config',
       'current-context': name,
       contexts: [{ name, context: { cluster: 'test', user: name, namespace } }],
-      clusters: [{ name: 'test', cluster: { server: cluster.server, 'certificate-authority-data': ca.toString('base64') } }],
+      clusters: [{ name: 'test', cluster: { server, 'certificate-authority-data': ca.toString('base64') } }],
       users: [{ name, user: { token: review.status.token } }],
     }),
   );

@@ -12,9 +12,10 @@
 //   its device manager allocates under one mutex), so two pods never pick the same free device;
 // - pod-resources List reports the devices of admitted pods until they are removed;
 // - a restart deletes every socket in the device-plugins directory (plugins must notice and
-//   register again), forgets registrations and keeps allocations (its checkpoint).
+//   register again), forgets registrations and keeps allocations (its checkpoint; with
+//   `checkpointFile` the allocations also survive the process, as kubelet_internal_checkpoint).
 import { credentials, type Client, Server, status as GrpcStatus, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { devicePluginProto, podResourcesProto } from '../../lib/proto/load.ts';
 import type { DevicePluginClient } from '../../lib/proto/generated/v1beta1/DevicePlugin.ts';
@@ -70,6 +71,16 @@ export interface KubeletStandInOptions {
   endpointGracePeriodMs?: number;
   rpcTimeoutMs?: number;
   now?: () => number;
+  /**
+   * Where the admitted pods and their devices are kept across processes (JSON, replaced
+   * atomically after every admission and removal), read back by the constructor.
+   */
+  checkpointFile?: string;
+}
+
+/** What checkpointFile holds. */
+export interface StandInCheckpoint {
+  pods: Array<{ pod: PodRequest; allocations: ContainerAllocation[]; admittedAt: number }>;
 }
 
 export class KubeletStandIn {
@@ -77,7 +88,8 @@ export class KubeletStandIn {
   readonly podResourcesSocket: string;
   private readonly endpoints = new Map<string, Endpoint>();
   /** Pod uid -> its allocations; survives restarts, as the kubelet's checkpoint does. */
-  private readonly pods = new Map<string, { pod: PodRequest; allocations: ContainerAllocation[] }>();
+  private readonly pods = new Map<string, { pod: PodRequest; allocations: ContainerAllocation[]; admittedAt: number }>();
+  private readonly checkpointFile: string | undefined;
   private registrationServer: Server | undefined;
   private podResourcesServer: Server | undefined;
   private readonly graceMs: number;
@@ -98,6 +110,23 @@ export class KubeletStandIn {
     this.now = options.now ?? Date.now;
     mkdirSync(this.devicePluginDir, { recursive: true });
     mkdirSync(join(options.kubeletDir, 'pod-resources'), { recursive: true });
+    this.checkpointFile = options.checkpointFile;
+    if (this.checkpointFile && existsSync(this.checkpointFile)) {
+      const saved = JSON.parse(readFileSync(this.checkpointFile, 'utf8')) as StandInCheckpoint;
+      for (const p of saved.pods) this.pods.set(p.pod.uid, p);
+    }
+  }
+
+  private saveCheckpoint(): void {
+    if (!this.checkpointFile) return;
+    const tmp = `${this.checkpointFile}.tmp`;
+    writeFileSync(tmp, JSON.stringify({ pods: [...this.pods.values()] } satisfies StandInCheckpoint));
+    renameSync(tmp, this.checkpointFile);
+  }
+
+  /** The admitted pods and their devices, as the checkpoint holds them. */
+  admittedPods(): StandInCheckpoint['pods'] {
+    return [...this.pods.values()];
   }
 
   get kubeletSocket(): string {
@@ -243,13 +272,14 @@ export class KubeletStandIn {
     } catch (err) {
       return { admitted: false, reason: 'UnexpectedAdmissionError', message: `Allocate failed due to ${(err as Error).message}, which is unexpected` };
     }
-    this.pods.set(pod.uid, { pod, allocations });
+    this.pods.set(pod.uid, { pod, allocations, admittedAt: this.now() });
+    this.saveCheckpoint();
     return { admitted: true, allocations };
   }
 
   /** The pod terminated: its devices are free and pod-resources stops listing it. */
   removePod(uid: string): void {
-    this.pods.delete(uid);
+    if (this.pods.delete(uid)) this.saveCheckpoint();
   }
 
   listPodResources(): ListPodResourcesResponse {

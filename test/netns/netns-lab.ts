@@ -26,6 +26,16 @@ export interface LabHost {
   exec(argv: string[]): string[];
 }
 
+/** A second link of a lab host: a veth pair to the caller's namespace, beside its segments (see addUplink). */
+export interface Uplink {
+  /** Address on the caller's side (a relay or server of this process binds here). */
+  hostAddress: string;
+  /** The host's address on the uplink. */
+  namespaceAddress: string;
+  /** The veth end in the caller's namespace: setting it down cuts the host off, packets dropped. */
+  link: string;
+}
+
 /** A host linked by one veth pair to the caller's namespace (see addLinkedHost). */
 export interface LinkedHost extends LabHost {
   /** Address on the caller's side of the veth (bind peers of this process here). */
@@ -131,6 +141,34 @@ export class NetnsLab {
       namespaceInterface: inside,
       exec: (argv) => ['ip', 'netns', 'exec', namespace, ...argv],
     };
+  }
+
+  /**
+   * Links an existing lab host to the caller's namespace by one more veth pair, on a /30 of
+   * 10.250.0.0/16 (as addLinkedHost), without touching its default route: the host keeps its
+   * segments for devices (and multicast) and gains a path to servers of this namespace, e.g.
+   * an API server relay. setUplink() pulls that cable.
+   */
+  async addUplink(host: LabHost): Promise<Uplink> {
+    const k = this.hereLinks.length;
+    const here = `akh${this.id}${k}`;
+    const inside = `akn${this.id}${k}`;
+    const n = (Number.parseInt(this.id, 16) * 4 + k) % 16384;
+    const base = [10, 250, Math.floor(n / 64), (n % 64) * 4];
+    const at = (j: number): string => [base[0], base[1], base[2], (base[3] ?? 0) + j].join('.');
+    const [hostAddress, namespaceAddress] = [at(1), at(2)];
+    this.hereLinks.push(here);
+    await ip('link', 'add', here, 'type', 'veth', 'peer', 'name', inside, 'netns', host.namespace);
+    await ip('addr', 'add', `${hostAddress}/30`, 'dev', here);
+    await ip('link', 'set', here, 'up');
+    await ip('-n', host.namespace, 'addr', 'add', `${namespaceAddress}/30`, 'dev', inside);
+    await ip('-n', host.namespace, 'link', 'set', inside, 'up');
+    return { hostAddress, namespaceAddress, link: here };
+  }
+
+  /** Pulls (or plugs back) an uplink's cable, on the caller's side. */
+  async setUplink(uplink: Uplink, up: boolean): Promise<void> {
+    await ip('link', 'set', uplink.link, up ? 'up' : 'down');
   }
 
   /** Deletes every namespace (each veth goes with its namespace) and the links to this one. Safe to call twice. */

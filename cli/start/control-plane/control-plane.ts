@@ -221,6 +221,11 @@ export class ControlPlane {
     for (const name of order) await this.processes.get(name)?.stop();
   }
 
+  /** The process of one component (e.g. to pause etcd with SIGSTOP), if it was started. */
+  process(name: string): ManagedProcess | undefined {
+    return this.processes.get(name);
+  }
+
   pids(): number[] {
     return [...this.processes.values()].map((p) => p.pid).filter((p): p is number => p !== undefined);
   }
