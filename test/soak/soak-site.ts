@@ -259,7 +259,7 @@ export class SoakSite {
           '--embed', 'onvif,opcua,modbus',
           '--slot-reclaim-grace', String(TIMING.slotReclaimGraceSeconds),
           '--slot-reclaim-poll', String(TIMING.slotReclaimPollSeconds),
-        ], { OPCUA_PKI_FOLDER: join(nodeDir, 'opcua-pki') }),
+        ]),
         handler: this.inNamespace(`handler/${id}`, host, 'discovery-handlers/main.ts', ['debugEcho'], {
           DISCOVERY_HANDLERS_DIRECTORY: handlersDir,
           DEBUG_ECHO_INSTANCES_SHARED: 'false',
